@@ -1,0 +1,81 @@
+// Lab 01 — a first event stream: the tutorial's server, made correct.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import cors from "cors";
+import express from "express";
+
+export interface Options {
+  port: number;
+  host: string;
+  /** Milliseconds between two messages. Tests use a few ms; the classroom default is 1 s. */
+  intervalMs: number;
+  /** Origins allowed to open the stream from a page (the Vite dev server by default). */
+  corsOrigins: string[];
+}
+
+export const defaults: Options = {
+  port: 8080,
+  host: "localhost",
+  intervalMs: 1000,
+  corsOrigins: ["http://localhost:5173", "http://127.0.0.1:5173"],
+};
+
+export function createApp(options: Options) {
+  const app = express();
+  const streams = new Set<express.Response>();
+
+  app.use(cors({ origin: options.corsOrigins }));
+
+  app.get("/", (_req, res) => {
+    res.send("hello!");
+  });
+
+  app.get("/stream", (_req, res) => {
+    res.setHeader("Content-Type", "text/event-stream");
+    // TODO 1: also send `Cache-Control: no-cache`, so no cache or proxy keeps a copy of the stream.
+
+    // TODO 2: send the headers right now with res.flushHeaders(). Until they leave, the
+    // browser cannot fire 'open': it would wait for the first message.
+
+    let count = 0;
+    const timer = setInterval(() => {
+      count += 1;
+      res.write(`data: hello world event source #${count}\n\n`);
+    }, options.intervalMs);
+    streams.add(res);
+
+    // TODO 3: when the client goes away, stop the interval and forget the stream.
+    // Listen for res.on("close", ...): it fires when the tab closes or source.close() runs.
+    // (This is the tutorial's leak: its setInterval runs forever.)
+    void timer;
+  });
+
+  return { app, stats: () => ({ clients: streams.size }) };
+}
+
+export async function startServer(overrides: Partial<Options> = {}) {
+  const options = { ...defaults, ...overrides };
+  const { app, stats } = createApp(options);
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(options.port, options.host, () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    server,
+    stats,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Open streams never end on their own: end them so close() can finish.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// `npx tsx server.ts` runs the lab; importing it (as the tests do) does not.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { url } = await startServer({ port: Number(process.env.PORT ?? defaults.port) });
+  console.log(`lab01 stream on ${url}/stream`);
+}

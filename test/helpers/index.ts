@@ -1,0 +1,7 @@
+export { onCleanup } from "./cleanup.ts";
+export { importLab, type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
+export { countBlocks, parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
+export { activeTimers, openConnections } from "./resources.ts";
+export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";
+export { labFile, repoRoot, track } from "./track.ts";
+export { delay, waitFor } from "./wait-for.ts";

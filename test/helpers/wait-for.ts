@@ -1,0 +1,24 @@
+/**
+ * Poll a condition until it holds or the deadline passes. Tests wait for what they
+ * expect to see, never for a fixed number of milliseconds.
+ * On timeout it throws `message` (plus what `describe` says about the current state),
+ * so the student reads what was expected and what actually happened.
+ */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  options: { timeoutMs?: number; message: string; describe?: () => string },
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 2000);
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      const state = options.describe ? ` — ${options.describe()}` : "";
+      throw new Error(`${options.message}${state}`);
+    }
+    await delay(10);
+  }
+}
+
+/** A short pause, only for polling loops and for "nothing should happen during X ms" checks. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
