@@ -31,6 +31,7 @@ export function createApp(options: Options) {
     res.send("hello!");
   });
 
+  // #region stream
   app.get("/stream", (_req, res) => {
     res.setHeader("Content-Type", "text/event-stream");
     // An event stream must never be answered from a cache.
@@ -52,6 +53,7 @@ export function createApp(options: Options) {
       streams.delete(res);
     });
   });
+  // #endregion
 
   return { app, stats: () => ({ clients: streams.size }) };
 }
