@@ -80,6 +80,7 @@ export function createApp(options: Options) {
     // retry first: it sends the headers (so 'open' fires) and sets the client's delay.
     res.write(encodeEvent({ retry: options.retryMs }));
 
+    // #region resume
     const resume = history.resumeAfter(req.get("Last-Event-ID"));
     if (resume.kind === "reset") {
       // Tell the client it cannot have a gap-free stream, then send what we still hold.
@@ -93,6 +94,7 @@ export function createApp(options: Options) {
       );
     }
     if (resume.kind !== "fresh") for (const event of resume.events) res.write(frameOf(event));
+    // #endregion
 
     streams.add(res);
     res.on("close", () => streams.delete(res));

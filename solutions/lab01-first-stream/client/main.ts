@@ -26,12 +26,14 @@ source.onmessage = (event: MessageEvent<string>) => {
   messages.append(item);
 };
 
+// #region closed-check
 source.addEventListener("error", () => {
   // Not `event.eventPhase == EventSource.CLOSED`: eventPhase is 2 (AT_TARGET) for every
   // error event, and EventSource.CLOSED is also 2, so that test is always true.
   // readyState says what happened: CONNECTING = it will retry, CLOSED = it gave up.
   show(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
 });
+// #endregion
 
 document.querySelector("#close")!.addEventListener("click", () => {
   source.close();
