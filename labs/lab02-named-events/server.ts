@@ -1,0 +1,124 @@
+// Lab 02 — named events: a `signup` event broadcast to every client, encoded safely.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import cors from "cors";
+import express from "express";
+import { encodeComment, encodeEvent, type ServerSentEvent } from "./encode-event.ts";
+
+export interface Options {
+  port: number;
+  host: string;
+  /** Milliseconds between two tick messages. */
+  intervalMs: number;
+  corsOrigins: string[];
+  /** Largest POST /signup body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** Longest name accepted by POST /signup, in characters. */
+  maxNameLength: number;
+}
+
+export const defaults: Options = {
+  port: 8080,
+  host: "localhost",
+  intervalMs: 1000,
+  corsOrigins: ["http://localhost:5173", "http://127.0.0.1:5173"],
+  maxBodyBytes: 1024,
+  maxNameLength: 100,
+};
+
+export function createApp(options: Options) {
+  const app = express();
+  const streams = new Set<express.Response>();
+
+  function broadcast(event: ServerSentEvent) {
+    // Encode once, write the same bytes to every client.
+    const frame = encodeEvent(event);
+    for (const res of streams) res.write(frame);
+    return streams.size;
+  }
+
+  app.use(cors({ origin: options.corsOrigins }));
+
+  app.get("/", (_req, res) => {
+    res.send("hello!");
+  });
+
+  app.get("/stream", (_req, res) => {
+    res.setHeader("Content-Type", "text/event-stream");
+    res.setHeader("Cache-Control", "no-cache");
+    // A comment as the first bytes: clients ignore it, and it sends the headers at once.
+    res.write(encodeComment("connected"));
+
+    let count = 0;
+    const timer = setInterval(() => {
+      count += 1;
+      res.write(encodeEvent({ data: `hello world event source #${count}` }));
+    }, options.intervalMs);
+    streams.add(res);
+
+    res.on("close", () => {
+      clearInterval(timer);
+      streams.delete(res);
+    });
+  });
+
+  // #region signup
+  // express.json refuses bodies over the limit (413) and invalid JSON (400) before we run.
+  app.post("/signup", express.json({ limit: options.maxBodyBytes }), (req, res) => {
+    // TODO 4: read req.body?.name. If it is not a non-empty string of at most
+    // options.maxNameLength characters, answer 400 with JSON { error: "…" } and broadcast nothing.
+
+    // TODO 3: broadcast a `signup` event whose data is JSON.stringify({ name }) to every
+    // open stream (see broadcast above), then answer 202 with { delivered: <clients> }.
+    res.status(501).json({ error: "POST /signup is not written yet (lab02 TODO 3)" });
+  });
+  // #endregion
+
+  // Errors from express.json (too large, not JSON) answer as JSON, like every other error here.
+  app.use(
+    (
+      error: { status?: number; type?: string; message: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      const status = error.status ?? 500;
+      const message =
+        error.type === "entity.too.large"
+          ? `body too large: at most ${options.maxBodyBytes} bytes`
+          : error.type === "entity.parse.failed"
+            ? "body is not valid JSON"
+            : status === 500
+              ? "internal error"
+              : error.message;
+      res.status(status).json({ error: message });
+    },
+  );
+
+  return { app, broadcast, stats: () => ({ clients: streams.size }) };
+}
+
+export async function startServer(overrides: Partial<Options> = {}) {
+  const options = { ...defaults, ...overrides };
+  const { app, stats } = createApp(options);
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(options.port, options.host, () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    server,
+    stats,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { url } = await startServer({ port: Number(process.env.PORT ?? defaults.port) });
+  console.log(`lab02 stream on ${url}/stream — POST ${url}/signup {"name": "Ada"}`);
+}

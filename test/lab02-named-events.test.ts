@@ -1,0 +1,202 @@
+import fc from "fast-check";
+import request from "supertest";
+import { describe, expect, test } from "vitest";
+import {
+  connect,
+  delay,
+  importLab,
+  parseEventStream,
+  readRawStream,
+  startLab,
+} from "./helpers/index.ts";
+
+const lab = "lab02-named-events";
+
+interface EncodeModule {
+  encodeEvent(event: { event?: string; data?: string; id?: string; retry?: number }): string;
+}
+const { encodeEvent } = await importLab<EncodeModule>(lab, "encode-event.ts");
+
+/** What a spec-following client makes of the bytes: eventsource-parser, not our own code. */
+function roundTrip(event: { event?: string; data: string; id?: string }) {
+  return parseEventStream(encodeEvent(event)).events;
+}
+
+describe("lab02 — encodeEvent speaks the wire format", () => {
+  test("one-line data is one data: field and a blank line", () => {
+    expect(encodeEvent({ data: "hello" })).toBe("data: hello\n\n");
+    expect(encodeEvent({ event: "signup", data: "{}" })).toBe("event: signup\ndata: {}\n\n");
+  });
+
+  test("multi-line data becomes one data: line per line", () => {
+    expect(
+      encodeEvent({ data: "line 1\nline 2" }),
+      "lab02 TODO 1: each line of data needs its own `data:` field — a bare line break ends the field",
+    ).toBe("data: line 1\ndata: line 2\n\n");
+  });
+
+  test("CR, LF and CRLF all split data lines, and the client gets the text back", () => {
+    const events = roundTrip({ data: "a\rb\r\nc\nd" });
+    expect(
+      events.map((event) => event.data),
+      "lab02 TODO 1: split data on \\r\\n, \\r and \\n (all three end a line in an event stream)",
+    ).toEqual(["a\nb\nc\nd"]);
+  });
+
+  test("user text can never forge a second event", () => {
+    const attack = "hi\n\nevent: admin\ndata: you are pwned";
+    const events = roundTrip({ event: "signup", data: attack });
+    expect(
+      events.map((event) => ({ type: event.event, data: event.data })),
+      "lab02 TODO 1: text with a blank line inside must arrive as the data of ONE event",
+    ).toEqual([{ type: "signup", data: "hi\n\nevent: admin\ndata: you are pwned" }]);
+  });
+
+  test("a line break in the event name or id, or NUL in the id, is refused", () => {
+    const refused = (event: { event?: string; data: string; id?: string }) => () =>
+      encodeEvent(event);
+    const message = "lab02 TODO 2: throw an Error — a line break here would start a forged field";
+    expect(refused({ event: "signup\ndata: forged", data: "x" }), message).toThrow(Error);
+    expect(refused({ event: "signup\r", data: "x" }), message).toThrow(Error);
+    expect(refused({ id: "7\n\ndata: forged", data: "x" }), message).toThrow(Error);
+    expect(
+      refused({ id: "7\u00004", data: "x" }),
+      "lab02 TODO 2: refuse NUL in an id — browsers ignore such an id, so resuming would break",
+    ).toThrow(Error);
+  });
+
+  test("3,000 generated strings survive encodeEvent and a spec parser", () => {
+    const tricky = fc.constantFrom(
+      "\r",
+      "\n",
+      "\r\n",
+      "\n\n",
+      " ",
+      "  ",
+      ":",
+      "data: x",
+      "id: 1",
+      "é",
+      "😀",
+      "\u2028",
+      "\u0000",
+    );
+    const piece = fc.oneof(tricky, fc.string({ unit: "binary", maxLength: 8 }));
+    const text = fc.oneof(
+      fc.array(piece, { maxLength: 12 }).map((pieces) => pieces.join("")),
+      fc.constant(""),
+      fc.string({ minLength: 5000, maxLength: 6000 }),
+    );
+    const name = fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/[\r\n]/.test(s));
+    fc.assert(
+      fc.property(text, fc.option(name, { nil: undefined }), (data, event) => {
+        const events = roundTrip({ event, data });
+        expect(
+          events,
+          `lab02 TODO 1: data ${JSON.stringify(data.slice(0, 80))} did not survive the trip`,
+        ).toHaveLength(1);
+        // The one change the format makes: every line break (CR, LF, CRLF) arrives as "\n".
+        expect(events[0]?.data).toBe(data.replace(/\r\n|\r/g, "\n"));
+        expect(events[0]?.event).toBe(event);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("lab02 — the signup broadcast", () => {
+  test("the stream starts with a comment, which clients ignore", async () => {
+    const { url } = await startLab(lab, { intervalMs: 60_000 });
+    const response = await readRawStream(`${url}/stream`, {
+      until: (text) => text.includes("\n\n"),
+    });
+    expect(response.text, "the first bytes should be a comment line such as `: connected`").toMatch(
+      /^:/,
+    );
+    expect(parseEventStream(response.text).events, "a comment dispatches no event").toEqual([]);
+  });
+
+  test("POST /signup reaches every client as a `signup` event, never in onmessage", async () => {
+    const { url } = await startLab(lab, { intervalMs: 60_000 });
+    const alice = connect(`${url}/stream`, { eventTypes: ["signup"] });
+    const bob = connect(`${url}/stream`, { eventTypes: ["signup"] });
+    await alice.waitForOpen("client 1 should connect");
+    await bob.waitForOpen("client 2 should connect");
+
+    const response = await request(url).post("/signup").send({ name: "Ada" });
+    expect(
+      response.status,
+      `lab02 TODO 3: POST /signup should answer 202; got ${response.status} ${JSON.stringify(response.body)}`,
+    ).toBe(202);
+
+    for (const client of [alice, bob]) {
+      const [signup] = await client.waitForEvents(
+        1,
+        "lab02 TODO 3: broadcast a `signup` event to every client",
+        { type: "signup" },
+      );
+      expect(
+        JSON.parse(signup?.data ?? "null"),
+        "the signup event's data should be JSON {name}",
+      ).toEqual({ name: "Ada" });
+      expect(client.data("message"), "a named event must never reach onmessage").toEqual([]);
+    }
+  });
+
+  test("a name full of line breaks arrives as one signup, with no forged event", async () => {
+    const { url } = await startLab(lab, { intervalMs: 60_000 });
+    const client = connect(`${url}/stream`, { eventTypes: ["signup", "admin"] });
+    await client.waitForOpen("the client should connect");
+    const name = "Eve\n\nevent: admin\ndata: pwned";
+    await request(url).post("/signup").send({ name });
+    const [signup] = await client.waitForEvents(1, "lab02 TODO 3: the signup should arrive", {
+      type: "signup",
+    });
+    expect(JSON.parse(signup?.data ?? "null")).toEqual({ name });
+    expect(client.data("admin"), "no `admin` event may be forged from a name").toEqual([]);
+  });
+
+  test("bad bodies get a clear 4xx JSON error and broadcast nothing", async () => {
+    const { url } = await startLab(lab, { intervalMs: 60_000, maxBodyBytes: 200 });
+    const client = connect(`${url}/stream`, { eventTypes: ["signup"] });
+    await client.waitForOpen("the client should connect");
+
+    const cases = [
+      { what: "invalid JSON", body: "{name:", type: "application/json", status: 400 },
+      { what: "no name", body: "{}", type: "application/json", status: 400 },
+      {
+        what: "a name that is not a string",
+        body: '{"name":42}',
+        type: "application/json",
+        status: 400,
+      },
+      { what: "an empty name", body: '{"name":"  "}', type: "application/json", status: 400 },
+      {
+        what: "a body over the limit",
+        body: JSON.stringify({ name: "x".repeat(500) }),
+        type: "application/json",
+        status: 413,
+      },
+    ];
+    for (const { what, body, type, status } of cases) {
+      const response = await request(url).post("/signup").set("Content-Type", type).send(body);
+      expect(
+        response.status,
+        `lab02 TODO 4: ${what} should answer ${status}, got ${response.status}`,
+      ).toBe(status);
+      expect(
+        typeof response.body.error,
+        `lab02 TODO 4: ${what} should answer JSON {"error": "…"}`,
+      ).toBe("string");
+    }
+    // A valid signup afterwards proves the stream is alive and nothing else was sent before it.
+    await request(url).post("/signup").send({ name: "Grace" });
+    await client.waitForEvents(1, "lab02 TODO 3: the valid signup should arrive", {
+      type: "signup",
+    });
+    await delay(20);
+    expect(client.data("signup"), "only the valid signup may be broadcast").toEqual([
+      '{"name":"Grace"}',
+    ]);
+  });
+});
