@@ -5,3 +5,4 @@ export { activeTimers, openConnections } from "./resources.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";
 export { labFile, repoRoot, track } from "./track.ts";
 export { delay, waitFor } from "./wait-for.ts";
+export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
