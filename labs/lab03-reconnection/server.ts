@@ -1,0 +1,175 @@
+// Lab 03 — reconnection: ids, retry, Last-Event-ID replay, and 204 to stop for good.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import cors from "cors";
+import express from "express";
+import { encodeEvent } from "./encode-event.ts";
+import { EventHistory, type StoredEvent } from "./event-history.ts";
+
+export interface Options {
+  port: number;
+  host: string;
+  /** Milliseconds between two tick messages; 0 sends none. */
+  intervalMs: number;
+  corsOrigins: string[];
+  maxBodyBytes: number;
+  maxNameLength: number;
+  /** How many past events the server keeps for clients that reconnect. */
+  historySize: number;
+  /** The reconnection delay the server asks clients to use, in ms. */
+  retryMs: number;
+}
+
+export const defaults: Options = {
+  port: 8080,
+  host: "localhost",
+  intervalMs: 1000,
+  corsOrigins: ["http://localhost:5173", "http://127.0.0.1:5173"],
+  maxBodyBytes: 1024,
+  maxNameLength: 100,
+  historySize: 100,
+  retryMs: 1000,
+};
+
+function frameOf(event: StoredEvent): string {
+  // TODO 1: add `id: String(event.id)` so the browser remembers it and sends it back as Last-Event-ID.
+  return encodeEvent({ event: event.event, data: event.data });
+}
+
+export function createApp(options: Options) {
+  const app = express();
+  const streams = new Set<express.Response>();
+  const history = new EventHistory(options.historySize);
+  const ended = false;
+
+  /** Every event gets the next id and a place in the history before anyone sees it. */
+  function publish(event: { event?: string; data: string }) {
+    const frame = frameOf(history.add(event));
+    for (const res of streams) res.write(frame);
+    return streams.size;
+  }
+
+  const ticker =
+    options.intervalMs > 0
+      ? setInterval(
+          () => publish({ data: `tick at ${new Date().toISOString()}` }),
+          options.intervalMs,
+        )
+      : undefined;
+
+  app.use(
+    cors({
+      origin: options.corsOrigins,
+      // A reconnecting cross-origin EventSource may send Last-Event-ID in a preflight.
+      allowedHeaders: ["Content-Type", "Last-Event-ID"],
+    }),
+  );
+
+  app.get("/", (_req, res) => {
+    res.send("hello!");
+  });
+
+  app.get("/stream", (req, res) => {
+    // 204 is the one answer that tells EventSource to stop for good, without an error.
+    if (ended) {
+      res.status(204).end();
+      return;
+    }
+    res.setHeader("Content-Type", "text/event-stream");
+    res.setHeader("Cache-Control", "no-cache");
+    // TODO 2: write `retry: <options.retryMs>` first (encodeEvent({ retry: … }) with no data):
+    // it sets the client's reconnection delay, and as the first bytes it sends the headers.
+    res.flushHeaders();
+
+    // #region resume
+    const resume = history.resumeAfter(req.get("Last-Event-ID"));
+    if (resume.kind === "reset") {
+      // Tell the client it cannot have a gap-free stream, then send what we still hold.
+      // JSON.stringify escapes anything odd in the id; slice keeps a 10 KB id out of the reply.
+      const lastEventId = String(req.get("Last-Event-ID")).slice(0, 40);
+      res.write(
+        encodeEvent({
+          event: "reset",
+          data: JSON.stringify({ reason: resume.reason, lastEventId }),
+        }),
+      );
+    }
+    if (resume.kind !== "fresh") for (const event of resume.events) res.write(frameOf(event));
+    // #endregion
+
+    streams.add(res);
+    res.on("close", () => streams.delete(res));
+  });
+
+  app.post("/signup", express.json({ limit: options.maxBodyBytes }), (req, res) => {
+    const name: unknown = req.body?.name;
+    if (typeof name !== "string" || name.trim() === "") {
+      res
+        .status(400)
+        .json({ error: 'send JSON like {"name": "Ada"}: name must be a non-empty string' });
+      return;
+    }
+    if (name.length > options.maxNameLength) {
+      res.status(400).json({ error: `name must be at most ${options.maxNameLength} characters` });
+      return;
+    }
+    const delivered = publish({ event: "signup", data: JSON.stringify({ name }) });
+    res.status(202).json({ delivered });
+  });
+
+  // TODO 5: add POST /stream/end: set `ended`, end every open stream (stream.end()) and answer 204.
+  // GET /stream already answers 204 once `ended` is true: that is what stops a client for good.
+
+  app.use(
+    (
+      error: { status?: number; type?: string; message: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      const status = error.status ?? 500;
+      const message =
+        error.type === "entity.too.large"
+          ? `body too large: at most ${options.maxBodyBytes} bytes`
+          : error.type === "entity.parse.failed"
+            ? "body is not valid JSON"
+            : status === 500
+              ? "internal error"
+              : error.message;
+      res.status(status).json({ error: message });
+    },
+  );
+
+  return {
+    app,
+    publish,
+    stats: () => ({ clients: streams.size }),
+    stop: () => clearInterval(ticker),
+  };
+}
+
+export async function startServer(overrides: Partial<Options> = {}) {
+  const options = { ...defaults, ...overrides };
+  const { app, stats, stop } = createApp(options);
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(options.port, options.host, () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    server,
+    stats,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        stop();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { url } = await startServer({ port: Number(process.env.PORT ?? defaults.port) });
+  console.log(`lab03 stream on ${url}/stream — POST ${url}/signup, POST ${url}/stream/end`);
+}

@@ -1,0 +1,196 @@
+import request from "supertest";
+import { describe, expect, test } from "vitest";
+import {
+  activeTimers,
+  connect,
+  delay,
+  parseEventStream,
+  readRawStream,
+  startLab,
+  waitFor,
+} from "./helpers/index.ts";
+
+const lab = "lab03-reconnection";
+
+/** Publish n signups (ids 1..n on a fresh server with ticks off). */
+async function publishSignups(url: string, n: number) {
+  for (let i = 1; i <= n; i++)
+    await request(url)
+      .post("/signup")
+      .send({ name: `user ${i}` });
+}
+
+/** Connect with raw HTTP, sending a Last-Event-ID, and parse what arrives until `count` events. */
+async function resumeWith(url: string, lastEventId: string, count: number) {
+  const response = await readRawStream(`${url}/stream`, {
+    headers: { "Last-Event-ID": lastEventId },
+    until: (text) => parseEventStream(text).events.length >= count,
+    timeoutMs: 500,
+  });
+  return { status: response.status, events: parseEventStream(response.text).events };
+}
+
+/** True if ids are consecutive whole numbers: no gap, no duplicate, in order. */
+function gapsAndDuplicates(ids: number[]): string[] {
+  const problems: string[] = [];
+  ids.forEach((id, i) => {
+    const previous = ids[i - 1];
+    if (previous !== undefined && id !== previous + 1) {
+      problems.push(
+        id <= previous ? `duplicate/out of order ${id} after ${previous}` : `gap ${previous}→${id}`,
+      );
+    }
+  });
+  return problems;
+}
+
+describe("lab03 — ids and retry", () => {
+  test("every event carries an increasing id, and retry: is sent once", async () => {
+    const { url } = await startLab(lab, { intervalMs: 5, retryMs: 1234 });
+    const response = await readRawStream(`${url}/stream`, {
+      until: (text) => parseEventStream(text).events.length >= 3,
+    });
+    const parsed = parseEventStream(response.text);
+    const ids = parsed.events.map((event) => Number(event.id));
+    expect(
+      parsed.events.every((event) => /^\d+$/.test(event.id ?? "")),
+      `lab03 TODO 1: give every event an id: line with its number; the bytes were ${JSON.stringify(response.text.slice(0, 200))}`,
+    ).toBe(true);
+    expect(gapsAndDuplicates(ids), "lab03 TODO 1: ids should count up by one").toEqual([]);
+    expect(
+      parsed.retries,
+      "lab03 TODO 2: send `retry: <retryMs>` once, when the stream opens",
+    ).toEqual([1234]);
+  });
+});
+
+describe("lab03 — Last-Event-ID replay", () => {
+  test("a client that comes back with Last-Event-ID: 3 gets exactly 4 and 5", async () => {
+    const { url } = await startLab(lab, { intervalMs: 0 });
+    await publishSignups(url, 5);
+    const { events } = await resumeWith(url, "3", 2);
+    expect(
+      events.map((event) => `${event.id} ${event.data}`),
+      `lab03 TODO 3: after Last-Event-ID: 3 send the missed events 4 and 5, once each — got ${events.map((e) => e.id).join(",") || "nothing"}`,
+    ).toEqual(['4 {"name":"user 4"}', '5 {"name":"user 5"}']);
+  });
+
+  test("a client that is up to date gets no replay, and a new client gets none either", async () => {
+    const { url } = await startLab(lab, { intervalMs: 0 });
+    await publishSignups(url, 3);
+    expect(
+      (await resumeWith(url, "3", 1)).events,
+      "Last-Event-ID: 3 is up to date: nothing to replay",
+    ).toEqual([]);
+    const fresh = await readRawStream(`${url}/stream`, { until: () => false, timeoutMs: 200 });
+    expect(
+      parseEventStream(fresh.text).events,
+      "a new client starts with live events only",
+    ).toEqual([]);
+  });
+
+  test.each([
+    ["garbage", "banana", "malformed id"],
+    ["negative", "-1", "malformed id"],
+    ["10 KB long", "9".repeat(10_000), "malformed id"],
+    ["from the future", "999", "unknown id"],
+    ["older than the history", "2", "too old"],
+  ])(
+    "a Last-Event-ID that is %s gets a reset event, then what history holds",
+    async (_what, lastEventId, reason) => {
+      // historySize 4 and 10 events: the server holds 7..10, so id 2 is too old to resume from.
+      const { url } = await startLab(lab, { intervalMs: 0, historySize: 4 });
+      await publishSignups(url, 10);
+      const { status, events } = await resumeWith(url, lastEventId, 5);
+      expect(status, "the server must answer 200 whatever the header holds").toBe(200);
+      expect(
+        events[0]?.event,
+        `lab03 TODO 4: for Last-Event-ID ${JSON.stringify(lastEventId.slice(0, 20))} send an \`event: reset\` first, so the client knows it missed something`,
+      ).toBe("reset");
+      expect(
+        JSON.parse(events[0]?.data ?? "{}").reason,
+        `lab03 TODO 4: the reset's reason should be "${reason}"`,
+      ).toBe(reason);
+      expect(
+        events.slice(1).map((event) => event.id),
+        "after the reset, replay the events history holds",
+      ).toEqual(["7", "8", "9", "10"]);
+    },
+  );
+});
+
+describe("lab03 — reconnecting for real", () => {
+  test("after the server cuts the stream, the client waits `retry`, resumes, and misses nothing", async () => {
+    const retryMs = 200;
+    const server = await startLab(lab, { intervalMs: 5, retryMs });
+    const client = connect(`${server.url}/stream`, { eventTypes: ["reset"] });
+
+    for (let cut = 1; cut <= 3; cut++) {
+      await client.waitForEvents(cut * 10, "ticks should keep arriving");
+      const lastSeen = client.events.at(-1)?.lastEventId;
+      const cutAt = performance.now();
+      server.dropConnections();
+      await waitFor(() => client.opens > cut, {
+        timeoutMs: 2000,
+        message: "lab03 TODO 2: the client did not come back within 2 s; is retry: sent?",
+      });
+      const waited = performance.now() - cutAt;
+      expect(
+        waited,
+        `the client should wait about retry: ${retryMs} ms before reconnecting (waited ${waited.toFixed(0)} ms)`,
+      ).toBeGreaterThanOrEqual(retryMs * 0.8);
+      expect(
+        waited,
+        `lab03 TODO 2: it waited ${waited.toFixed(0)} ms: the server's retry: ${retryMs} was not applied`,
+      ).toBeLessThan(1500);
+      expect(
+        client.attempts[cut]?.lastEventId,
+        "the client should send the last id it saw as Last-Event-ID",
+      ).toBe(lastSeen);
+    }
+    await client.waitForEvents(40, "ticks should go on after the last reconnect");
+    client.close();
+
+    const ids = client.events.map((event) => Number(event.lastEventId));
+    expect(client.data("reset"), "a normal reconnect should never need a reset").toEqual([]);
+    expect(
+      gapsAndDuplicates(ids),
+      `lab03 TODO 3: across 3 reconnects every event should arrive exactly once (ids ${ids[0]}..${ids.at(-1)})`,
+    ).toEqual([]);
+  });
+
+  test("HTTP 204 stops the client for good: CLOSED, no more reconnects", async () => {
+    const server = await startLab(lab, { intervalMs: 5, retryMs: 20 });
+    const client = connect(`${server.url}/stream`);
+    await client.waitForEvents(1, "the client should get a tick");
+
+    const ended = await request(server.url).post("/stream/end");
+    expect(ended.status, "lab03 TODO 5: POST /stream/end should answer 204").toBe(204);
+    await waitFor(() => client.source.readyState === client.source.CLOSED, {
+      timeoutMs: 2000,
+      message:
+        "lab03 TODO 5: after /stream/end, a reconnect should get 204 and the client should end CLOSED",
+      describe: () => `readyState ${client.source.readyState}, ${client.attempts.length} attempts`,
+    });
+    const attempts = client.attempts.length;
+    await delay(100);
+    expect(client.attempts.length, "a CLOSED client must not try again").toBe(attempts);
+    expect(server.running.stats().clients, "no stream should stay open").toBe(0);
+  });
+
+  test("no stream or timer is left once clients leave", async () => {
+    const server = await startLab(lab, { intervalMs: 5 });
+    const timersBefore = activeTimers();
+    const clients = Array.from({ length: 10 }, () => connect(`${server.url}/stream`));
+    await Promise.all(
+      clients.map((client) => client.waitForEvents(2, "each client should get ticks")),
+    );
+    for (const client of clients) client.close();
+    await waitFor(() => server.running.stats().clients === 0 && activeTimers() <= timersBefore, {
+      timeoutMs: 2000,
+      message: "every stream should be forgotten once its client leaves",
+      describe: () =>
+        `${server.running.stats().clients} streams, ${activeTimers() - timersBefore} extra timers`,
+    });
+  });
+});
