@@ -1,8 +1,17 @@
+export {
+  type BrowserPage,
+  type LabPage,
+  openLabPage,
+  openPage,
+  type ServedClient,
+  serveClient,
+} from "./browser.ts";
+export { chromiumArgs, findChromium, launchBrowser } from "./chromium.ts";
 export { onCleanup } from "./cleanup.ts";
 export { importLab, type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
 export { countBlocks, parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
+export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
 export { activeTimers, openConnections } from "./resources.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";
 export { labFile, repoRoot, track } from "./track.ts";
 export { delay, waitFor } from "./wait-for.ts";
-export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
