@@ -57,6 +57,8 @@ export async function openPage(url: string): Promise<BrowserPage> {
   const test = TestRunner.getCurrentTest();
   const browser = await browserForThisFile();
   const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  // Every browser asks for /favicon.ico; the labs have none, and its 404 is not the page's error.
+  await context.route("**/favicon.ico", (route) => route.fulfill({ status: 204 }));
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
