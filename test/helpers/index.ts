@@ -9,6 +9,7 @@ export {
 export { chromiumArgs, findChromium, launchBrowser } from "./chromium.ts";
 export { onCleanup } from "./cleanup.ts";
 export { importLab, type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
+export { checkNginxConfig, findNginx, type RunningNginx, startNginx } from "./nginx.ts";
 export { countBlocks, parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
 export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
 export { activeTimers, openConnections } from "./resources.ts";
