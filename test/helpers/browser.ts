@@ -44,6 +44,8 @@ export interface BrowserPage {
   textsOf(selector: string): Promise<string[]>;
   /** An attribute of the first match, or null (never waits). */
   attributeOf(selector: string, name: string): Promise<string | null>;
+  /** An attribute of every match, in document order ("" where it is missing). */
+  attributesOf(selector: string, name: string): Promise<string[]>;
   /** A line for failure messages: console and page errors so far. */
   describeErrors(): string;
 }
@@ -86,6 +88,15 @@ export async function openPage(url: string): Promise<BrowserPage> {
     attributeOf: (selector, name) =>
       page.evaluate(
         ([s, n]) => document.querySelector(s as string)?.getAttribute(n as string) ?? null,
+        [selector, name],
+      ),
+    attributesOf: (selector, name) =>
+      page.evaluate(
+        ([s, n]) =>
+          Array.from(
+            document.querySelectorAll(s as string),
+            (element) => element.getAttribute(n as string) ?? "",
+          ),
         [selector, name],
       ),
     describeErrors: () =>
