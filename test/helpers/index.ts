@@ -8,6 +8,8 @@ export {
 } from "./browser.ts";
 export { chromiumArgs, findChromium, launchBrowser } from "./chromium.ts";
 export { onCleanup } from "./cleanup.ts";
+export { acceptsConnections, freePort } from "./free-port.ts";
+export { type LabProcess, startLabProcess } from "./lab-process.ts";
 export { importLab, type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
 export { checkNginxConfig, findNginx, type RunningNginx, startNginx } from "./nginx.ts";
 export { countBlocks, parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";

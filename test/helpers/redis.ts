@@ -4,6 +4,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { onCleanup } from "./cleanup.ts";
+import { freePort } from "./free-port.ts";
 import { delay } from "./wait-for.ts";
 
 export interface RunningRedis {
@@ -109,18 +110,6 @@ export async function startRedis(options: { startTimeoutMs?: number } = {}): Pro
       await start();
     },
   };
-}
-
-/** Ask the OS for a port nobody uses, then give it back for redis-server to take. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One raw PING over TCP: true once Redis answers +PONG (it refuses or says LOADING before). */

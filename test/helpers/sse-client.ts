@@ -11,6 +11,8 @@ export interface ReceivedEvent {
 export interface ConnectionAttempt {
   /** The Last-Event-ID header this attempt sent, or undefined for none. */
   lastEventId: string | undefined;
+  /** The response's headers once they arrived (e.g. X-Instance: which server took it). */
+  responseHeaders?: Headers;
 }
 
 export interface ErrorSeen {
@@ -52,8 +54,12 @@ export function connect(
     // that is where the client puts Last-Event-ID when it reconnects.
     fetch: (input, init) => {
       const headers = { ...(init?.headers as Record<string, string>), ...options.headers };
-      attempts.push({ lastEventId: headers["Last-Event-ID"] });
-      return fetch(input, { ...init, headers });
+      const attempt: ConnectionAttempt = { lastEventId: headers["Last-Event-ID"] };
+      attempts.push(attempt);
+      return fetch(input, { ...init, headers }).then((response) => {
+        attempt.responseHeaders = response.headers;
+        return response;
+      });
     },
   });
   const client: SseClient = {
