@@ -10,5 +10,7 @@ export default defineConfig({
     // Timing tests (buffering through nginx, heartbeats) measure real milliseconds;
     // on a 2-core machine they stay honest when files do not compete for the CPU.
     fileParallelism: false,
+    // The progress reporter records which labs pass, for the hub (`npm start`).
+    reporters: ["default", "./test/helpers/progress-reporter.ts"],
   },
 });
