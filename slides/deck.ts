@@ -27,5 +27,51 @@ const deck = new Reveal({
   transition: "none",
   plugins: [Markdown, Highlight, Notes],
 });
+/**
+ * Shrink a code block's font step by step until it fits its box: a long solution region
+ * stays whole on the projector instead of scrolling, and short ones keep the large font.
+ */
+function fitCodeToSlide(slide: Element | undefined): void {
+  const smallestScale = 0.5;
+  for (const code of slide?.querySelectorAll<HTMLElement>("pre code") ?? []) {
+    let scale = 1;
+    code.style.fontSize = "";
+    const overflows = () =>
+      code.scrollHeight > code.clientHeight + 1 || code.scrollWidth > code.clientWidth + 1;
+    while (overflows() && scale > smallestScale) {
+      scale -= 0.05;
+      code.style.fontSize = `${scale.toFixed(2)}em`;
+    }
+  }
+}
+
+/**
+ * Shrink a whole slide's text a little when it runs past the bottom, so the last bullet is
+ * not cut off on the projector. Past the smallest scale the slide needs splitting instead
+ * (the browser test reports it).
+ */
+function fitSlide(slide: HTMLElement | undefined): void {
+  if (!slide) return;
+  const height = Number(deck.getConfig().height);
+  const smallestScale = 0.75;
+  let scale = 1;
+  slide.style.fontSize = "";
+  while (slide.scrollHeight > height && scale > smallestScale) {
+    scale -= 0.05;
+    slide.style.fontSize = `${scale.toFixed(2)}em`;
+  }
+}
+
+function fitCurrentSlide(): void {
+  const slide = deck.getCurrentSlide();
+  fitSlide(slide);
+  fitCodeToSlide(slide);
+  // reveal centres a slide by its height, which fitting just changed.
+  deck.layout();
+}
+
 await deck.initialize();
+// A slide can only be measured while it is shown, so fit each one as it comes up.
+deck.on("slidechanged", fitCurrentSlide);
+fitCurrentSlide();
 window.Reveal = deck;

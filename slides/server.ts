@@ -25,6 +25,8 @@ export interface SlidesOptions {
   /** Code markers name files relative to this folder (the repository). */
   root: string;
   logLevel: "info" | "silent";
+  /** Reload an open deck when its page or code changes. Tests turn it off: no reload mid-test. */
+  liveReload: boolean;
 }
 
 export const defaults: SlidesOptions = {
@@ -33,6 +35,7 @@ export const defaults: SlidesOptions = {
   docsDir: path.join(repoRoot, "docs"),
   root: repoRoot,
   logLevel: "info",
+  liveReload: true,
 };
 
 function escapeHtml(text: string): string {
@@ -45,12 +48,17 @@ function decksPlugin(options: SlidesOptions): Plugin {
     name: "workshop-decks",
     configureServer(server) {
       // Reload the open deck when its page or the code it shows changes.
-      server.watcher.add([options.docsDir, path.join(options.root, "solutions")]);
-      server.watcher.on("change", (file) => {
-        if (file.startsWith(options.docsDir) || file.includes(`${path.sep}solutions${path.sep}`)) {
-          server.ws.send({ type: "full-reload" });
-        }
-      });
+      if (options.liveReload) {
+        server.watcher.add([options.docsDir, path.join(options.root, "solutions")]);
+        server.watcher.on("change", (file) => {
+          if (
+            file.startsWith(options.docsDir) ||
+            file.includes(`${path.sep}solutions${path.sep}`)
+          ) {
+            server.ws.send({ type: "full-reload" });
+          }
+        });
+      }
 
       server.middlewares.use(
         async (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
@@ -114,7 +122,12 @@ export async function startSlidesServer(
     cacheDir: path.join(repoRoot, "node_modules", ".vite-slides"),
     logLevel: options.logLevel,
     clearScreen: false,
-    server: { port: options.port, host: options.host, strictPort: true },
+    server: {
+      port: options.port,
+      host: options.host,
+      strictPort: true,
+      ...(options.liveReload ? {} : { hmr: false, watch: null }),
+    },
     // Bundle reveal.js before the first page loads, so no deck reloads mid-talk to optimise it.
     optimizeDeps: {
       entries: ["deck.ts"],
