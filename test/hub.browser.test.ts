@@ -79,11 +79,6 @@ describe("workshop hub", () => {
     );
     expect(page.pageErrors).toEqual([]);
     expect(page.consoleErrors).toEqual([]);
-
-    if (process.env.HUB_SCREENSHOT) {
-      await page.page.goto(`${hub.url}/`);
-      await page.page.screenshot({ path: process.env.HUB_SCREENSHOT, fullPage: false });
-    }
   });
 
   test("the inspector shows raw frames, parsed events, readyState, and a reconnect with Last-Event-ID", async () => {

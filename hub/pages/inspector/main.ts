@@ -17,7 +17,9 @@ const elapsed = () => `+${Math.round(performance.now() - startedAt)} ms`;
 function append(list: HTMLElement, item: HTMLElement) {
   list.append(item);
   while (list.children.length > keepRows) list.firstElementChild?.remove();
-  item.scrollIntoView({ block: "nearest" });
+  // Follow the newest row inside its own scroll box, without scrolling the whole page.
+  const box = list.closest(".scroll");
+  if (box) box.scrollTop = box.scrollHeight;
 }
 
 function stamped(tag: string): HTMLElement {
