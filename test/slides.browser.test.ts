@@ -74,6 +74,15 @@ async function walkDeck() {
   return { seen, endedOnLastSlide: deck.isLastSlide() };
 }
 
+/** Notes markdown as plain text, the way the speaker view shows it. */
+function plainText(markdown: string): string {
+  return markdown
+    .replace(/\]\([^)]*\)/g, "")
+    .replace(/[[\]*_`]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
 let slides: RunningSlides;
 
 beforeAll(async () => {
@@ -144,4 +153,42 @@ describe("npm run slides", () => {
       expect([...pageErrors, ...consoleErrors], describeErrors()).toEqual([]);
     },
   );
+
+  it("opens the speaker view on S, showing the notes of the current slide as the deck moves", async () => {
+    const deck = decks.find(
+      (candidate) => candidate.slides[0]?.notes && candidate.slides[1]?.notes,
+    );
+    if (!deck)
+      throw new Error("no deck has notes on its first two slides to check the speaker view");
+    const { page } = await openPage(`${slides.url}/${deck.name}.html`);
+    await page.waitForFunction(() => window.Reveal?.isReady(), null, { timeout: 5000 });
+
+    const [speakerView] = await Promise.all([
+      page.context().waitForEvent("page", { timeout: 5000 }),
+      page.keyboard.press("s"),
+    ]);
+    const notesShown = () =>
+      speakerView.evaluate(() =>
+        (document.querySelector(".speaker-controls-notes .value")?.textContent ?? "")
+          .replace(/\s+/g, " ")
+          .trim(),
+      );
+    for (const [index, slide] of deck.slides.slice(0, 2).entries()) {
+      const expected = plainText(slide.notes).slice(0, 60);
+      await speakerView
+        .waitForFunction(
+          (text) =>
+            (document.querySelector(".speaker-controls-notes .value")?.textContent ?? "")
+              .replace(/\s+/g, " ")
+              .includes(text),
+          expected,
+          { timeout: 5000 },
+        )
+        .catch(() => undefined);
+      expect(await notesShown(), `${deck.name} slide ${index + 1}: speaker notes`).toContain(
+        expected,
+      );
+      await page.keyboard.press("ArrowRight");
+    }
+  });
 });

@@ -13,6 +13,7 @@ import {
   SlideBuildError,
   splitSlides,
 } from "../slides/build.ts";
+import { startSlidesServer } from "../slides/server.ts";
 import { onCleanup, repoRoot } from "./helpers/index.ts";
 
 const fixtureRoot = path.join(repoRoot, "test/fixtures/slides");
@@ -113,6 +114,20 @@ describe("code markers", () => {
     expect(build).toThrow(SlideBuildError);
     expect(build).toThrow(
       'docs/00-fixture.md:11: <!-- code: solutions/demo/server.ts#greeting --> — solutions/demo/server.ts has no region "greeting"',
+    );
+  });
+
+  it("stop npm run slides from starting, so drift is caught before the class", async () => {
+    const root = copyOfFixture();
+    const source = path.join(root, "solutions/demo/server.ts");
+    writeFileSync(
+      source,
+      readFileSync(source, "utf8").replace("#region greeting", "#region hello"),
+    );
+    await expect(
+      startSlidesServer({ port: 0, docsDir: path.join(root, "docs"), root, logLevel: "silent" }),
+    ).rejects.toThrow(
+      '<!-- code: solutions/demo/server.ts#greeting --> — solutions/demo/server.ts has no region "greeting"',
     );
   });
 
