@@ -1,0 +1,294 @@
+import { describe, expect, test } from "vitest";
+import {
+  connect,
+  delay,
+  labFile,
+  parseEventStream,
+  type RunningLab,
+  readRawStream,
+  type SseClient,
+  startLab,
+  startNginx,
+  waitFor,
+} from "./helpers/index.ts";
+
+const lab = "lab05-load-balancer";
+const template = labFile(lab, "nginx.conf.template");
+
+interface Lab05 extends RunningLab {
+  shutdown(): Promise<void>;
+}
+
+/** Two instances of the lab's server, "one" and "two", behind the lab's nginx. */
+async function startCluster(options: Record<string, unknown> = {}, proxyReadTimeout = "60s") {
+  const settings = { intervalMs: 0, heartbeatMs: 0, retryMs: 50, ...options };
+  const one = await startLab<Lab05>(lab, { ...settings, instanceName: "one" });
+  const two = await startLab<Lab05>(lab, { ...settings, instanceName: "two" });
+  // Count requests on each server ourselves: this works whatever the app sends back.
+  const served = { one: 0, two: 0 };
+  one.server.on("request", () => served.one++);
+  two.server.on("request", () => served.two++);
+  const nginx = await startNginx(template, {
+    APP_1: one.url.replace("http://", ""),
+    APP_2: two.url.replace("http://", ""),
+    PROXY_READ_TIMEOUT: proxyReadTimeout,
+  });
+  return { one, two, nginx, served, instances: { one, two } };
+}
+
+/** The instance a client's newest event came from ("one"/"two"), read from the event itself. */
+function instanceOf(event: { data: string } | undefined): string | undefined {
+  if (!event) return undefined;
+  if (event.data.startsWith("{")) return (JSON.parse(event.data) as { instance?: string }).instance;
+  return /from (\w+)$/.exec(event.data)?.[1];
+}
+
+async function signup(url: string, name: string) {
+  const response = await fetch(`${url}/signup`, {
+    method: "POST",
+    // A fresh connection each time: a test may have just cut the kept-alive one (dropConnections).
+    headers: { "Content-Type": "application/json", Connection: "close" },
+    body: JSON.stringify({ name }),
+  });
+  return { status: response.status, instance: response.headers.get("x-instance") };
+}
+
+/** Open clients through nginx until at least one sits on each instance (round robin alternates). */
+async function clientsOnEachInstance(
+  nginxUrl: string,
+  servedBy: () => { one: number; two: number },
+) {
+  const clients: SseClient[] = [];
+  for (let i = 0; i < 2; i++) {
+    const client = connect(`${nginxUrl}/stream`, { eventTypes: ["signup", "reset"] });
+    await client.waitForOpen("a client should connect through nginx");
+    clients.push(client);
+  }
+  const counts = servedBy();
+  expect(
+    counts.one > 0 && counts.two > 0,
+    `lab05 TODO 1: two streams through nginx should land on two instances — requests served: ${JSON.stringify(counts)}. Add \${APP_2} to the upstream`,
+  ).toBe(true);
+  return clients;
+}
+
+describe("lab05 — nginx spreads the load over two instances", () => {
+  test("requests take turns between both instances", async () => {
+    const { nginx, served } = await startCluster();
+    for (let i = 0; i < 4; i++) await fetch(`${nginx.url}/`);
+    expect(
+      served,
+      `lab05 TODO 1: 4 requests through nginx should be shared 2/2 — add server \${APP_2} to the upstream. ${nginx.errorLog()}`,
+    ).toEqual({ one: 2, two: 2 });
+  });
+
+  test("every response and every event names the instance that served it", async () => {
+    const { one } = await startCluster({ intervalMs: 20 });
+    const response = await readRawStream(`${one.url}/stream`, {
+      until: (text) => parseEventStream(text).events.length >= 1,
+    });
+    expect(
+      response.headers["x-instance"],
+      "lab05 TODO 2: every response should carry the header X-Instance: <instanceName>",
+    ).toBe("one");
+    const tick = parseEventStream(response.text).events[0];
+    expect(tick?.data, "lab05 TODO 2: a tick should end with `from <instanceName>`").toMatch(
+      / from one$/,
+    );
+    const client = connect(`${one.url}/stream`, { eventTypes: ["signup"] });
+    await client.waitForOpen("a client should connect");
+    await signup(one.url, "Ada");
+    const [event] = await client.waitForEvents(1, "the signup should arrive", { type: "signup" });
+    expect(
+      JSON.parse(event?.data ?? "{}"),
+      'lab05 TODO 2: a signup event should carry {"name", "instance"}',
+    ).toEqual({ name: "Ada", instance: "one" });
+  });
+});
+
+describe("lab05 — the idle timeout: nginx cuts a quiet stream", () => {
+  // nginx's proxy_read_timeout is 60 s by default; here 600 ms, watched for 3 timeouts.
+  // Not less: nginx moves a pending timer only when the new deadline is 300 ms later than the
+  // old one (NGX_TIMER_LAZY_DELAY), so a timeout near 300 ms fires despite the heartbeats.
+  const timeout = 600;
+  const spanMs = 3 * timeout;
+
+  test("without heartbeats, a quiet stream is cut and the client reconnects", async () => {
+    const { nginx } = await startCluster({ heartbeatMs: 0 }, `${timeout}ms`);
+    const client = connect(`${nginx.url}/stream`);
+    await client.waitForOpen("a client should connect through nginx");
+    await delay(spanMs);
+    console.info(`lab05, no heartbeat: ${client.errors.length} reconnects in ${spanMs} ms`);
+    expect(
+      client.errors.length,
+      `with proxy_read_timeout ${timeout}ms and nothing sent, nginx should cut the stream ` +
+        `at least once in ${spanMs} ms. ${nginx.errorLog()}`,
+    ).toBeGreaterThanOrEqual(1);
+    expect(client.attempts.length, "and the client reconnects").toBeGreaterThanOrEqual(2);
+  });
+
+  test("with a heartbeat comment every 100 ms, the stream stays up", async () => {
+    const { nginx } = await startCluster({ heartbeatMs: 100 }, `${timeout}ms`);
+    const client = connect(`${nginx.url}/stream`);
+    await client.waitForOpen("a client should connect through nginx");
+    await delay(spanMs);
+    console.info(`lab05, heartbeat 100 ms: ${client.errors.length} reconnects in ${spanMs} ms`);
+    expect(
+      client.errors.length,
+      `lab05 TODO 3: with heartbeatMs 100 and proxy_read_timeout ${timeout}ms the stream should ` +
+        `never be cut, but the client saw ${client.errors.length} error(s) in ${spanMs} ms. ` +
+        "Write `: ping` to every stream every heartbeatMs",
+    ).toBe(0);
+    const raw = await readRawStream(`${nginx.url}/stream`, {
+      until: (text) => parseEventStream(text).comments.length >= 1,
+      timeoutMs: 500,
+    });
+    expect(parseEventStream(raw.text).comments, "lab05 TODO 3: the comment is `: ping`").toEqual([
+      "ping",
+    ]);
+  });
+});
+
+describe("lab05 — the state con: each instance has its own clients and history", () => {
+  test("a signup reaches only the clients of the instance that took the POST", async () => {
+    const { nginx, served } = await startCluster();
+    const clients = await clientsOnEachInstance(nginx.url, () => ({ ...served }));
+    const { instance } = await signup(nginx.url, "Grace");
+    expect(instance, "lab05 TODO 2: the POST's response should say X-Instance").toMatch(/one|two/);
+
+    await waitFor(() => clients.some((client) => client.data("signup").length > 0), {
+      message: "the signup should reach the clients of the instance that took it",
+    });
+    await delay(200);
+    const got = clients.map((client) => client.data("signup").length);
+    expect(
+      got.sort(),
+      "one client got the signup, the other (on the other instance) never does",
+    ).toEqual([0, 1]);
+  });
+
+  test("a client that reconnects to the other instance loses its history", async () => {
+    const { one, two, nginx } = await startCluster();
+    // Three signups on instance one; the client saw up to id 2 and missed id 3.
+    for (const name of ["a", "b", "c"]) await signup(one.url, name);
+    const sameInstance = await resumeVia(one.url, "2");
+    expect(sameInstance.map((event) => event.data)).toEqual(['{"name":"c","instance":"one"}']);
+
+    // The same reconnect, answered by instance two: it never had id 3.
+    const otherInstance = await resumeVia(two.url, "2");
+    expect(
+      otherInstance.map((event) => event.event),
+      "instance two has no history up to id 2: it can only send a reset, and id 3 is lost",
+    ).toEqual(["reset"]);
+    // Through the load balancer, the reconnect lands on either of them.
+    const servedBy = new Set<string | undefined>();
+    for (let i = 0; i < 4; i++) {
+      const response = await readRawStream(`${nginx.url}/stream`, {
+        headers: { "Last-Event-ID": "2" },
+        until: (text) => parseEventStream(text).events.length >= 1,
+        timeoutMs: 500,
+      });
+      servedBy.add(response.headers["x-instance"] as string | undefined);
+    }
+    expect([...servedBy].sort(), "round robin sends reconnects to both instances").toEqual([
+      "one",
+      "two",
+    ]);
+  });
+});
+
+async function resumeVia(url: string, lastEventId: string) {
+  const response = await readRawStream(`${url}/stream`, {
+    headers: { "Last-Event-ID": lastEventId },
+    until: (text) => parseEventStream(text).events.length >= 1,
+    timeoutMs: 500,
+  });
+  return parseEventStream(response.text).events;
+}
+
+describe("lab05 — sticky routing, and its limit", () => {
+  test("with ?client=<key>, every request of a client lands on the same instance", async () => {
+    const { nginx } = await startCluster();
+    const homes = new Set<string | null>();
+    for (const key of ["alice", "bob", "carol", "dave", "erin", "frank"]) {
+      const servedBy = new Set<string | null>();
+      for (let i = 0; i < 4; i++) {
+        const response = await fetch(`${nginx.url}/?client=${key}`);
+        servedBy.add(response.headers.get("x-instance"));
+      }
+      expect(
+        servedBy.size,
+        `lab05 TODO 4: 4 requests with ?client=${key} went to ${[...servedBy].join(" and ")}; ` +
+          "add `hash $arg_client consistent;` to the upstream",
+      ).toBe(1);
+      for (const home of servedBy) homes.add(home);
+    }
+    expect(
+      [...homes].sort(),
+      "six keys should still be spread over both instances (needs TODO 1 and TODO 2)",
+    ).toEqual(["one", "two"]);
+  });
+
+  test("a dropped client comes back to its instance and resumes; when that instance dies, its history dies too", async () => {
+    const { nginx, instances } = await startCluster();
+    const url = `${nginx.url}/stream?client=alice`;
+    const client = connect(url, { eventTypes: ["signup", "reset"] });
+    await client.waitForOpen("alice should connect through nginx");
+    const home = client.attempts[0]?.responseHeaders?.get("x-instance") as "one" | "two";
+    expect(home, "lab05 TODO 2: the stream's response should say X-Instance").toMatch(/one|two/);
+    const homeLab = instances[home];
+
+    await signup(homeLab.url, "before");
+    await client.waitForEvents(1, "alice should get the first signup", { type: "signup" });
+    // Sent straight to alice's instance while her connection is down: she must get it on resume.
+    homeLab.dropConnections();
+    await signup(homeLab.url, "while away");
+    await client.waitForEvents(2, "lab05 TODO 4: alice should get both signups", {
+      type: "signup",
+    });
+    expect(
+      client.attempts.map((attempt) => attempt.responseHeaders?.get("x-instance")),
+      "lab05 TODO 4: alice's reconnect should land on the same instance",
+    ).toEqual([home, home]);
+
+    // Now her instance goes away for good.
+    await homeLab.close();
+    await client.waitForEvents(1, "after her instance died, alice should hear from the other", {
+      type: "reset",
+      timeoutMs: 3000,
+    });
+    expect(
+      client.attempts.at(-1)?.responseHeaders?.get("x-instance"),
+      "her reconnect lands on the surviving instance",
+    ).not.toBe(home);
+    expect(
+      JSON.parse(client.data("reset")[0] ?? "{}").reason,
+      "the surviving instance never saw her ids: stickiness cannot save history (lab 06 can)",
+    ).toBe("unknown id");
+  });
+});
+
+describe("lab05 — graceful shutdown", () => {
+  test("shutdown() ends every stream at once; the clients come back on the other instance", async () => {
+    const { nginx, served, instances } = await startCluster({ intervalMs: 20 });
+    const clients = await clientsOnEachInstance(nginx.url, () => ({ ...served }));
+    for (const client of clients) await client.waitForEvents(1, "ticks should flow");
+    const leaving = clients.find((client) => instanceOf(client.events.at(-1)) === "one");
+    expect(leaving, "lab05 TODO 2: ticks should say which instance sent them").toBeDefined();
+
+    const started = performance.now();
+    await instances.one.running.shutdown();
+    const tookMs = performance.now() - started;
+    expect(
+      tookMs,
+      `lab05 TODO 5: shutdown() took ${Math.round(tookMs)} ms; end every stream so it can finish at once`,
+    ).toBeLessThan(1000);
+    expect(instances.one.server.listening, "after shutdown the instance accepts nothing").toBe(
+      false,
+    );
+    await waitFor(() => clients.every((client) => instanceOf(client.events.at(-1)) === "two"), {
+      message: "every client should be back, now on instance two",
+      describe: () => JSON.stringify(clients.map((client) => client.events.at(-1)?.data)),
+    });
+  });
+});
