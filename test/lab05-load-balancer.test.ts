@@ -8,6 +8,7 @@ import {
   readRawStream,
   type SseClient,
   startLab,
+  startLabProcess,
   startNginx,
   waitFor,
 } from "./helpers/index.ts";
@@ -290,5 +291,22 @@ describe("lab05 — graceful shutdown", () => {
       message: "every client should be back, now on instance two",
       describe: () => JSON.stringify(clients.map((client) => client.events.at(-1)?.data)),
     });
+  });
+
+  test("on SIGTERM the process ends its open streams and exits within 2 s", async () => {
+    const instance = await startLabProcess(lab, { INSTANCE: "one", HEARTBEAT_MS: 0 });
+    const stream = readRawStream(`${instance.url}/stream`, { timeoutMs: 5000 });
+    await waitFor(async () => (await fetch(`${instance.url}/`)).ok, {
+      message: "the instance should answer",
+    });
+    const started = performance.now();
+    await instance.kill("SIGTERM");
+    const tookMs = performance.now() - started;
+    const response = await stream;
+    expect(
+      tookMs,
+      `lab05 TODO 5: after SIGTERM the process took ${Math.round(tookMs)} ms to exit with a stream open. ${instance.output()}`,
+    ).toBeLessThan(2000);
+    expect(response.status, "the stream had opened before the signal").toBe(200);
   });
 });
