@@ -16,6 +16,7 @@ const lineBreak = /\r\n|\r|\n/;
 // #region encode-event
 export function encodeEvent({ event, data, id, retry }: ServerSentEvent): string {
   let frame = "";
+  // #region refuse-line-breaks
   // A line break inside `event` or `id` would end the field and start a new one:
   // text from a user could forge fields. Refuse it rather than guess what was meant.
   if (event !== undefined) {
@@ -28,14 +29,17 @@ export function encodeEvent({ event, data, id, retry }: ServerSentEvent): string
     if (id.includes("\0")) throw new Error("event id must not contain NUL");
     frame += `id: ${id}\n`;
   }
+  // #endregion
   if (retry !== undefined) {
     if (!Number.isInteger(retry) || retry < 0)
       throw new Error("retry must be a whole number of ms");
     frame += `retry: ${retry}\n`;
   }
+  // #region data-lines
   // Each line of the data gets its own `data:` field; the client joins them with "\n".
   // "hi\n\nevent: admin" thus arrives as data, never as a second event.
   if (data !== undefined) for (const line of data.split(lineBreak)) frame += `data: ${line}\n`;
+  // #endregion
   // The blank line dispatches the event.
   return `${frame}\n`;
 }
