@@ -3,10 +3,11 @@
 // Starts the lab's server with reload on save (tsx watch) and its client page through Vite,
 // then prints the URLs. Ctrl+C stops both.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer } from "vite";
+import { launchNginx, type RunningNginx } from "../test/helpers/nginx-process.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const [track = "labs", which] = process.argv.slice(2);
@@ -59,9 +60,49 @@ async function startClientPage(labDir: string) {
   return vite;
 }
 
+let nginx: RunningNginx | undefined;
+
+/**
+ * Start one app instance per upstream the template names (lab 05: two, called app1 and app2),
+ * then a real nginx on `port` with the rendered template. Saving the template restarts nginx.
+ */
+async function startBehindNginx(template: string, port: number) {
+  const text = readFileSync(template, "utf8");
+  const instances = /\bAPP_2\b/.test(text) ? ["app1", "app2"] : ["app1"];
+  const vars: Record<string, string> = {
+    PROXY_READ_TIMEOUT: process.env.PROXY_READ_TIMEOUT ?? "60s",
+  };
+  instances.forEach((name, i) => {
+    const appPort = port + 1 + i;
+    startAppServer(labDir, appPort, { HOST: "127.0.0.1", INSTANCE: name });
+    vars[`APP_${i + 1}`] = `127.0.0.1:${appPort}`;
+    console.log(`  ${name}    http://127.0.0.1:${appPort}/stream   (direct, bypassing nginx)`);
+  });
+  vars.APP_UPSTREAM = vars.APP_1 ?? "";
+  const launch = async () => {
+    try {
+      nginx = await launchNginx(template, vars, { port });
+      console.log(`  nginx   ${nginx.url}/stream   (${path.relative(root, template)})`);
+    } catch (error) {
+      console.error(`nginx did not start: ${(error as Error).message}`);
+    }
+  };
+  await launch();
+  let restarting = false;
+  watch(template, async () => {
+    if (restarting) return;
+    restarting = true;
+    await nginx?.stop();
+    console.log("nginx.conf.template changed: restarting nginx");
+    await launch();
+    restarting = false;
+  });
+}
+
 function stopAll() {
   for (const child of children) child.kill("SIGTERM");
-  process.exit(0);
+  void nginx?.stop().finally(() => process.exit(0));
+  if (!nginx) process.exit(0);
 }
 process.on("SIGINT", stopAll);
 process.on("SIGTERM", stopAll);
@@ -69,11 +110,21 @@ process.on("SIGTERM", stopAll);
 const labDir = findLab(track, which);
 const serverPort = Number(process.env.PORT ?? 8080);
 const serverUrl = `http://localhost:${serverPort}`;
-startAppServer(labDir, serverPort);
+const template = path.join(labDir, "nginx.conf.template");
+if (existsSync(template)) {
+  // Labs 04–05: the app instance(s) on the next ports, nginx with the lab's template in front.
+  await startBehindNginx(template, serverPort);
+} else {
+  startAppServer(labDir, serverPort);
+}
 const vite = await startClientPage(labDir);
 const pageUrl = vite?.resolvedUrls?.local[0];
 
 console.log(`\n${path.relative(root, labDir)}`);
-console.log(`  server  ${serverUrl}/stream   (restarts when you save server.ts)`);
+console.log(
+  existsSync(template)
+    ? `  proxied ${serverUrl}/stream   (through nginx; the app restarts when you save server.ts)`
+    : `  server  ${serverUrl}/stream   (restarts when you save server.ts)`,
+);
 if (pageUrl) console.log(`  page    ${pageUrl}?server=${encodeURIComponent(serverUrl)}`);
 console.log(`  check   npm test -- ${path.basename(labDir).slice(0, 5)}\n`);
