@@ -1,0 +1,124 @@
+// The Redis broker: one stream in Redis holds the events; every instance reads it.
+//   publish      XADD events MAXLEN ~ N * event … data …  → the stream id, used as the SSE id
+//   replayAfter  XRANGE events <lastId> +                  → what a reconnecting client missed
+//   live         XREAD BLOCK … STREAMS events <lastSeen>   → one loop per instance, fanned out
+import { createClient } from "redis";
+import {
+  type Broker,
+  type BrokerEvent,
+  BrokerUnavailableError,
+  isAfter,
+  type NewEvent,
+  type Resume,
+} from "./broker.ts";
+
+export interface RedisBrokerOptions {
+  /** e.g. redis://localhost:6379 */
+  url: string;
+  /** The stream's key; all instances must use the same one. */
+  streamKey: string;
+  /** How many events Redis keeps (about: `~` lets Redis trim whole blocks, which is cheaper). */
+  maxLength: number;
+  /** How long one XREAD waits for new events before it asks again. */
+  blockMs: number;
+  /** Pause before reconnecting or retrying the read loop after Redis went away. */
+  retryMs: number;
+}
+
+type StreamEntry = { id: string; message: Record<string, string> };
+
+export async function createRedisBroker(options: RedisBrokerOptions): Promise<Broker> {
+  const clientOptions = {
+    url: options.url,
+    // Fail at once while Redis is away instead of queueing: a publish must answer 503 now,
+    // not hang until Redis is back (or forever).
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy: () => options.retryMs, connectTimeout: 2000 },
+  };
+  // Two connections: XREAD BLOCK holds its connection for up to blockMs, so publishing
+  // and replaying need another one. Per instance, not per browser.
+  const commands = createClient(clientOptions);
+  const reader = createClient(clientOptions);
+  // Without a listener node-redis would crash the process on a lost connection; the
+  // read loop and publish() already report what matters.
+  commands.on("error", () => {});
+  reader.on("error", () => {});
+  await Promise.all([commands.connect(), reader.connect()]);
+
+  const listeners = new Set<(event: BrokerEvent) => void>();
+  let closed = false;
+  let wakeUp: (() => void) | undefined;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  // Fields as stored in the stream entry: `event` only when the event has a type.
+  const toEvent = (entry: StreamEntry): BrokerEvent => {
+    const { event, data = "" } = entry.message;
+    return event === undefined ? { id: entry.id, data } : { id: entry.id, event, data };
+  };
+
+  // Start after the newest event that exists now: older ones are for replay, not live.
+  // A concrete id, never "$": "$" asked again after a timeout would skip what arrived between.
+  async function newestId(): Promise<string> {
+    const newest = await commands.xRevRange(options.streamKey, "+", "-", { COUNT: 1 });
+    return newest?.[0]?.id ?? "0-0";
+  }
+
+  async function publish(event: NewEvent): Promise<string> {
+    // TODO 1: XADD the event (fields `event`, only when set, and `data`) to options.streamKey
+    // with id "*" and MAXLEN ~ options.maxLength; resolve to the id Redis returns.
+    // TODO 4: if Redis refuses (it is away), reject with BrokerUnavailableError instead.
+    void [event, BrokerUnavailableError];
+    throw new Error("lab06 TODO 1: publish() does not XADD the event to Redis yet");
+  }
+
+  async function readLoop() {
+    let lastSeen: string | undefined;
+    while (!closed) {
+      // TODO 2: read live events: XREAD BLOCK options.blockMs COUNT 500 on the `reader`
+      // connection, after lastSeen (start from newestId()); give each entry (toEvent) to every
+      // listener and move lastSeen on to its id.
+      // TODO 4: when Redis is away the read rejects: wait options.retryMs (pause) and go on
+      // from the same lastSeen, so nothing published meanwhile is lost.
+      void [lastSeen, toEvent, newestId];
+      await pause(options.blockMs);
+    }
+  }
+  const loop = readLoop();
+
+  async function replayAfter(lastEventId: string): Promise<Resume> {
+    // TODO 3: XRANGE options.streamKey from lastEventId (inclusive) to "+". If the first
+    // entry is the client's own event, replay the rest; if not, it was trimmed (or never
+    // existed): answer a reset ("too old" or "unknown id") with every event still kept.
+    void [lastEventId, isAfter];
+    return {
+      kind: "reset",
+      reason: "lab06 TODO 3: replayAfter() is not written yet",
+      events: [],
+    };
+  }
+
+  return {
+    publish,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    replayAfter,
+    async close() {
+      closed = true;
+      listeners.clear();
+      wakeUp?.();
+      // destroy() ends a pending XREAD BLOCK at once instead of waiting out blockMs.
+      reader.destroy();
+      await loop;
+      await commands.close();
+    },
+  };
+}
