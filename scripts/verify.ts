@@ -84,6 +84,13 @@ function filesOf(report: JsonReport | undefined, lab: string) {
 const started = performance.now();
 step("lint (biome check)", "npx", ["biome", "check", "."]);
 step("typecheck (tsc --noEmit)", "npx", ["tsc", "--noEmit"]);
+// Every nginx template (labs/, solutions/, proxy/) renders and passes `nginx -t`.
+step("nginx templates (render + nginx -t)", "npx", [
+  "vitest",
+  "run",
+  "--reporter=dot",
+  "test/nginx-templates.test.ts",
+]);
 
 // Solutions: every test file, lab or not, must pass.
 const solutions = runTests("solutions", []);

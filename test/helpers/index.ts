@@ -11,7 +11,15 @@ export { onCleanup } from "./cleanup.ts";
 export { acceptsConnections, freePort } from "./free-port.ts";
 export { type LabProcess, startLabProcess } from "./lab-process.ts";
 export { importLab, type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
-export { checkNginxConfig, findNginx, type RunningNginx, startNginx } from "./nginx.ts";
+export {
+  checkNginxConfig,
+  findNginx,
+  nginxTemplates,
+  type RunningNginx,
+  renderTemplate,
+  startNginx,
+  templateVariables,
+} from "./nginx.ts";
 export { countBlocks, parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
 export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
 export { activeTimers, openConnections } from "./resources.ts";

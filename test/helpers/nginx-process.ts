@@ -5,13 +5,15 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { acceptsConnections, freePort } from "./free-port.ts";
+import { repoRoot } from "./track.ts";
 import { delay } from "./wait-for.ts";
 
 export interface RunningNginx {
@@ -70,15 +72,6 @@ export function renderTemplate(template: string, vars: Record<string, string | n
     throw new Error(`the template uses ${missing.map((m) => `\${${m}}`).join(", ")}, not given`);
   }
   return text;
-}
-
-/** A port nobody listens on right now (the OS picks it; nginx binds it a moment later). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
@@ -188,11 +181,11 @@ export async function launchNginx(
     };
 
     const deadline = Date.now() + (options.startTimeoutMs ?? 5000);
-    while (running && !(await accepts(port))) {
+    while (running && !(await acceptsConnections(port))) {
       if (Date.now() > deadline) break;
       await delay(10);
     }
-    if (running && (await accepts(port))) {
+    if (running && (await acceptsConnections(port))) {
       return {
         url: `http://127.0.0.1:${port}`,
         port,
@@ -211,13 +204,28 @@ export async function launchNginx(
   }
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
+/** The variables a template may use, with the kind of value each gets. */
+export const templateVariables = {
+  NGINX_PORT: 8080,
+  APP_UPSTREAM: "127.0.0.1:8081",
+  APP_1: "127.0.0.1:8081",
+  APP_2: "127.0.0.1:8082",
+  PROXY_READ_TIMEOUT: "60s",
+};
+
+/** Paths (relative to the repo) of every nginx template the tests run. */
+export function nginxTemplates(): string[] {
+  const inLabs = ["labs", "solutions"].flatMap((track) =>
+    readdirSync(path.join(repoRoot, track))
+      .filter((lab) => /^lab\d\d-/.test(lab))
+      .flatMap((lab) =>
+        readdirSync(path.join(repoRoot, track, lab))
+          .filter((file) => file.endsWith(".template"))
+          .map((file) => `${track}/${lab}/${file}`),
+      ),
+  );
+  const shared = readdirSync(path.join(repoRoot, "proxy"))
+    .filter((file) => file.endsWith(".template"))
+    .map((file) => `proxy/${file}`);
+  return [...shared, ...inLabs].sort();
 }

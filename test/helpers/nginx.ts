@@ -4,8 +4,10 @@ import { launchNginx, type RunningNginx } from "./nginx-process.ts";
 export {
   checkNginxConfig,
   findNginx,
+  nginxTemplates,
   type RunningNginx,
   renderTemplate,
+  templateVariables,
 } from "./nginx-process.ts";
 
 /**
