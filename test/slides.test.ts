@@ -7,6 +7,7 @@ import {
   buildAllDecks,
   buildDeck,
   type Deck,
+  extractRegion,
   listDeckPages,
   renderDeckPage,
   resolveCodeMarkers,
@@ -143,6 +144,23 @@ describe("code markers", () => {
     );
   });
 
+  it("can name a region nested in another; no region marker line reaches the slide", () => {
+    const source = [
+      "function encode() {",
+      "  // #region whole",
+      "  const lines = [];",
+      "  // #region inner",
+      "  lines.push(1);",
+      "  // #endregion",
+      "  return lines;",
+      "  // #endregion",
+      "}",
+    ].join("\n");
+    expect(extractRegion(source, "inner")).toBe("lines.push(1);");
+    expect(extractRegion(source, "whole")).toBe("const lines = [];\nlines.push(1);\nreturn lines;");
+    expect(extractRegion(source, "missing")).toBeUndefined();
+  });
+
   it("fence the code with more backticks than it contains, so it cannot end the block", () => {
     const root = copyOfFixture();
     writeFileSync(
@@ -186,7 +204,9 @@ describe("the real docs pages", () => {
         const expected = lines
           .map((line) => line.trim())
           // The last piece is the comment opener of the #endregion line itself.
-          .filter((line) => line !== "" && !["//", "#", "<!--"].includes(line));
+          .filter((line) => line !== "" && !["//", "#", "<!--"].includes(line))
+          // Marker lines of nested regions never reach a slide.
+          .filter((line) => !line.includes("#region"));
         expect(expected.length, `${file}#${region} is empty`).toBeGreaterThan(0);
         for (const line of expected) {
           expect(deck, `${path.basename(page)}: ${file}#${region}`).toContain(line);
