@@ -3,11 +3,14 @@
 // Starts the lab's server with reload on save (tsx watch) and its client page through Vite,
 // then prints the URLs. Ctrl+C stops both.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, watch } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, watch } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer } from "vite";
+import { acceptsConnections, freePort } from "../test/helpers/free-port.ts";
 import { launchNginx, type RunningNginx } from "../test/helpers/nginx-process.ts";
+import { launchRedis, type RunningRedis } from "../test/helpers/redis-process.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const [track = "labs", which] = process.argv.slice(2);
@@ -61,6 +64,24 @@ async function startClientPage(labDir: string) {
 }
 
 let nginx: RunningNginx | undefined;
+let redis: RunningRedis | undefined;
+
+/**
+ * Lab 06 onwards (a lab with redis-broker.ts): start a real redis-server for the instances to
+ * share, on REDIS_PORT (6379) or a free port if that one is taken. Its append-only file lives
+ * in a fixed temp dir, so the stream survives restarts of the lab.
+ */
+async function startRedisFor(labDir: string): Promise<Record<string, string>> {
+  if (!existsSync(path.join(labDir, "redis-broker.ts"))) return {};
+  const wanted = Number(process.env.REDIS_PORT ?? 6379);
+  const port = (await acceptsConnections(wanted)) ? await freePort() : wanted;
+  const dir = path.join(tmpdir(), "sse-workshop-redis");
+  mkdirSync(dir, { recursive: true });
+  redis = await launchRedis(port, dir);
+  console.log(`  redis   ${redis.url}   (outage: redis-cli -p ${port} shutdown;`);
+  console.log(`          back: redis-server --port ${port} --dir ${dir} --appendonly yes)`);
+  return { REDIS_URL: redis.url };
+}
 
 /**
  * Start one app instance per upstream the template names (lab 05: two, called app1 and app2),
@@ -69,12 +90,13 @@ let nginx: RunningNginx | undefined;
 async function startBehindNginx(template: string, port: number) {
   const text = readFileSync(template, "utf8");
   const instances = /\bAPP_2\b/.test(text) ? ["app1", "app2"] : ["app1"];
+  const redisEnv = await startRedisFor(labDir);
   const vars: Record<string, string> = {
     PROXY_READ_TIMEOUT: process.env.PROXY_READ_TIMEOUT ?? "60s",
   };
   instances.forEach((name, i) => {
     const appPort = port + 1 + i;
-    startAppServer(labDir, appPort, { HOST: "127.0.0.1", INSTANCE: name });
+    startAppServer(labDir, appPort, { HOST: "127.0.0.1", INSTANCE: name, ...redisEnv });
     vars[`APP_${i + 1}`] = `127.0.0.1:${appPort}`;
     console.log(`  ${name}    http://127.0.0.1:${appPort}/stream   (direct, bypassing nginx)`);
   });
@@ -101,8 +123,7 @@ async function startBehindNginx(template: string, port: number) {
 
 function stopAll() {
   for (const child of children) child.kill("SIGTERM");
-  void nginx?.stop().finally(() => process.exit(0));
-  if (!nginx) process.exit(0);
+  void Promise.all([nginx?.stop(), redis?.stop()]).finally(() => process.exit(0));
 }
 process.on("SIGINT", stopAll);
 process.on("SIGTERM", stopAll);

@@ -1,132 +1,27 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { onCleanup } from "./cleanup.ts";
 import { freePort } from "./free-port.ts";
-import { delay } from "./wait-for.ts";
+import { launchRedis, type RunningRedis } from "./redis-process.ts";
 
-export interface RunningRedis {
-  /** redis://127.0.0.1:PORT, for createClient({ url }). */
-  url: string;
-  port: number;
-  /** The temp dir that holds the append-only file; it survives stop() and restart(). */
-  dir: string;
-  /** Pid of the current redis-server, or undefined while it is stopped. */
-  pid(): number | undefined;
-  /** Shut down cleanly (SIGTERM: Redis flushes its append-only file first), as an outage would. */
-  stop(): Promise<void>;
-  /** Start again on the same port and dir; the stream written before stop() is still there. */
-  restart(): Promise<void>;
-}
-
-const installHint =
-  "redis-server is needed for this test and was not found. Install it: " +
-  "Debian/Ubuntu `sudo apt-get install -y redis-server`, macOS `brew install redis` " +
-  "(or point REDIS_SERVER_BIN at the binary).";
-
-/** The redis-server binary: REDIS_SERVER_BIN, else the PATH, else Debian's /usr/bin. */
-export function findRedisServer(): string {
-  const candidates = [
-    process.env.REDIS_SERVER_BIN,
-    ...(process.env.PATH ?? "").split(path.delimiter).map((dir) => path.join(dir, "redis-server")),
-    "/usr/bin/redis-server",
-  ];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; try the next place
-    }
-  }
-  throw new Error(installHint);
-}
+export { findRedisServer, type RunningRedis } from "./redis-process.ts";
 
 /**
  * Start a real redis-server on a free port, in its own temp dir, with append-only
  * persistence on so that a restart keeps the stream (the outage test relies on it).
  * It runs in the foreground as our child and is stopped by pid after the test.
+ * A missing binary fails with the command that installs it.
  */
 export async function startRedis(options: { startTimeoutMs?: number } = {}): Promise<RunningRedis> {
-  const binary = findRedisServer();
-  const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), "sse-redis-"));
-  const startTimeoutMs = options.startTimeoutMs ?? 5000;
-  let child: ChildProcess | undefined;
-  let output = "";
-
-  const start = async () => {
-    output = "";
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir];
-    // appendonly: every write goes to a log replayed on start. save "": no RDB snapshots.
-    args.push("--appendonly", "yes", "--save", "", "--daemonize", "no");
-    const started = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-    child = started;
-    started.stdout?.on("data", (bytes: Buffer) => {
-      output += bytes.toString();
-    });
-    started.stderr?.on("data", (bytes: Buffer) => {
-      output += bytes.toString();
-    });
-    const deadline = Date.now() + startTimeoutMs;
-    while (!(await answersPing(port))) {
-      if (started.exitCode !== null || Date.now() > deadline) {
-        started.kill("SIGKILL");
-        throw new Error(
-          `redis-server did not answer PING on port ${port}:\n${output.slice(-2000)}`,
-        );
-      }
-      await delay(20);
-    }
-  };
-
-  const stop = async () => {
-    const running = child;
-    child = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
-    running.kill("SIGTERM");
-    const timer = setTimeout(() => running.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  await start();
+  const redis = await launchRedis(await freePort(), dir, options).catch((error: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
   onCleanup(async () => {
-    await stop();
+    await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    dir,
-    pid: () => child?.pid,
-    stop,
-    restart: async () => {
-      await stop();
-      await start();
-    },
-  };
-}
-
-/** One raw PING over TCP: true once Redis answers +PONG (it refuses or says LOADING before). */
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    let reply = "";
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.on("error", () => done(false));
-    socket.on("connect", () => socket.write("PING\r\n"));
-    socket.on("data", (bytes) => {
-      reply += bytes.toString();
-      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
-    });
-  });
+  return redis;
 }
