@@ -1,6 +1,7 @@
 import { createClient } from "redis";
 import { describe, expect, test } from "vitest";
 import {
+  activeTimers,
   connect,
   importLab,
   labFile,
@@ -72,6 +73,40 @@ describe("lab06 — without Redis", () => {
 });
 
 describe("lab06 — the Redis broker", () => {
+  test("clients that leave leave nothing behind; a closed instance leaves no Redis connection", async () => {
+    const redis = await startRedis();
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    onCleanup(() => admin.close());
+    const redisConnections = async () =>
+      ((await admin.sendCommand(["CLIENT", "LIST"])) as string).trim().split("\n").length - 1;
+
+    const instance = await startLab(lab, {
+      redisUrl: redis.url,
+      intervalMs: 0,
+      heartbeatMs: 0,
+      redisBlockMs: 100,
+    });
+    const timersBefore = activeTimers();
+    const clients = Array.from({ length: 20 }, () => connect(`${instance.url}/stream`));
+    await Promise.all(clients.map((client) => client.waitForOpen("each client should connect")));
+    expect(
+      await redisConnections(),
+      "20 clients, still one command and one reader connection",
+    ).toBe(2);
+    for (const client of clients) client.close();
+    await waitFor(() => instance.running.stats().clients === 0, {
+      message: "every stream should be forgotten once its client has left",
+    });
+    expect(activeTimers(), "no timer may outlive the clients").toBeLessThanOrEqual(timersBefore);
+
+    await instance.close();
+    await waitFor(async () => (await redisConnections()) === 0, {
+      message: "close() should close the instance's Redis connections, the read loop's too",
+      describe: () => "connections still open in CLIENT LIST",
+    });
+  });
+
   test("an event published on one instance reaches the subscribers of another, with a stream id", async () => {
     const redis = await startRedis();
     const [a, b] = [await redisBroker(redis.url), await redisBroker(redis.url)];
