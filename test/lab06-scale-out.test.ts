@@ -350,7 +350,11 @@ async function expectEveryEventOnce(clients: SseClient[], publishes: Publish[], 
     `lab06 TODO 1: at least 400 of ${publishes.length} publishes should be answered 202 (stored in Redis); ${acked.length} were`,
   ).toBeGreaterThanOrEqual(400);
   const idOf = new Map(publishes.map((p) => [p.name, p.id]));
-  const lost = () => clients.map((c) => acked.filter((name) => !namesOf(c).includes(name)).length);
+  const lost = () =>
+    clients.map((client) => {
+      const received = new Set(namesOf(client));
+      return acked.filter((name) => !received.has(name)).length;
+    });
   await waitFor(() => clients.every((client) => namesOf(client).includes(acked.at(-1) ?? "")), {
     timeoutMs: 10_000,
     message: `${todo}: every client should receive all ${acked.length} acknowledged events`,
