@@ -70,6 +70,7 @@ export function createApp(options: Options) {
         )
       : undefined;
 
+  // #region heartbeat
   // A comment is ignored by EventSource, but it is traffic: the proxy's idle timer starts over.
   // One timer for all streams, so a client that leaves leaves nothing behind.
   const ping = encodeComment("ping");
@@ -79,6 +80,7 @@ export function createApp(options: Options) {
           for (const res of streams) res.write(ping);
         }, options.heartbeatMs)
       : undefined;
+  // #endregion
 
   // Every response names the instance that served it, so students see the load spread.
   app.use((_req, res, next) => {
@@ -217,6 +219,7 @@ export async function startServer(overrides: Partial<Options> = {}) {
      * another instance — and resolve once every connection is gone, or cut the rest after
      * shutdownTimeoutMs. Calling it twice returns the same promise.
      */
+    // #region shutdown
     shutdown: () => {
       shutdown ??= new Promise<void>((resolve) => {
         stop();
@@ -231,6 +234,7 @@ export async function startServer(overrides: Partial<Options> = {}) {
       });
       return shutdown;
     },
+    // #endregion
     close: () => {
       // After a shutdown the server is already closing: just cut whatever is left.
       if (shutdown) {
