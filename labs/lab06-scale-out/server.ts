@@ -208,7 +208,9 @@ export function createApp(options: Options, broker: Broker) {
       res.status(202).json({ id });
     } catch (error) {
       if (!(error instanceof BrokerUnavailableError)) throw error;
-      // Say so rather than pretend: the caller may retry, the event was not stored.
+      // Say so rather than pretend: the event is not acknowledged, the caller may retry.
+      // (If Redis went down mid-command the event may still have been stored: a retry can
+      // then repeat it. Only a 202 is a promise.)
       res.status(503).json({ error: "the event broker is unavailable; try again shortly" });
     }
   });

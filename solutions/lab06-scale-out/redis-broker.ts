@@ -79,7 +79,7 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
         { TRIM: { strategy: "MAXLEN", strategyModifier: "~", threshold: options.maxLength } },
       );
     } catch (error) {
-      throw new BrokerUnavailableError("Redis is unavailable: the event was not stored", {
+      throw new BrokerUnavailableError("Redis is unavailable: the event is not acknowledged", {
         cause: error,
       });
     }

@@ -75,7 +75,7 @@ form.addEventListener("submit", async (event) => {
     body: JSON.stringify({ name }),
   });
   const body = (await response.json()) as { id?: string; error?: string };
-  // 202: stored in Redis (the id is the event's SSE id); 503: Redis is away, nothing was stored.
+  // 202: stored in Redis (the id is the event's SSE id); 503: Redis is away, not acknowledged.
   result.textContent = response.ok
     ? `stored as ${body.id} by ${response.headers.get("X-Instance") ?? "?"}`
     : `${response.status}: ${body.error}`;
