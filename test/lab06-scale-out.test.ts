@@ -115,7 +115,7 @@ describe("lab06 — the Redis broker", () => {
     const id = await a.publish({ event: "signup", data: '{"name":"Ada"}' });
     expect(id, "lab06 TODO 1: publish() should resolve to the XADD stream id").toMatch(/^\d+-\d+$/);
     await waitFor(() => seenOnB.length === 1 && seenOnA.length === 1, {
-      message: "lab06 TODO 2: an event published on instance A should reach subscribers on A and B",
+      message: "lab06 TODO 3: an event published on instance A should reach subscribers on A and B",
       describe: () => `A saw ${seenOnA.length}, B saw ${seenOnB.length}`,
     });
     expect(seenOnB).toEqual([{ id, event: "signup", data: '{"name":"Ada"}' }]);
@@ -131,14 +131,14 @@ describe("lab06 — the Redis broker", () => {
     const resume = await b.replayAfter(ids[1] as string);
     expect(
       resume,
-      "lab06 TODO 3: replayAfter(id of event 2) on another instance should return events 3,4,5 (XRANGE after that id)",
+      "lab06 TODO 5: replayAfter(id of event 2) on another instance should return events 3,4,5 (XRANGE after that id)",
     ).toEqual({
       kind: "replay",
       events: ids.slice(2).map((id, index) => ({ id, data: `event ${index + 3}` })),
     });
     expect(
       await b.replayAfter(ids[4] as string),
-      "lab06 TODO 3: a client that saw the newest event has nothing to replay",
+      "lab06 TODO 5: a client that saw the newest event has nothing to replay",
     ).toEqual({ kind: "replay", events: [] });
   });
 
@@ -152,7 +152,7 @@ describe("lab06 — the Redis broker", () => {
     const resume = await broker.replayAfter(first);
     expect(
       { kind: resume.kind, reason: resume.reason },
-      "lab06 TODO 3: event 1 was trimmed away by MAXLEN, so replayAfter(it) must say reset (too old)",
+      "lab06 TODO 5: event 1 was trimmed away by MAXLEN, so replayAfter(it) must say reset (too old)",
     ).toEqual({ kind: "reset", reason: "too old" });
     expect(resume.events.length, "the stream keeps at most about MAXLEN events").toBeLessThan(300);
     expect(resume.events.at(-1)?.data, "a reset still sends what is kept").toBe("event 300");
@@ -167,7 +167,7 @@ describe("lab06 — the Redis broker", () => {
     const seen = Array.from({ length: 100 }, () => record(broker));
     await broker.publish({ data: "to everyone" });
     await waitFor(() => seen.every((events) => events.length === 1), {
-      message: "lab06 TODO 2: each of 100 subscribers on one instance should get the event",
+      message: "lab06 TODO 3: each of 100 subscribers on one instance should get the event",
     });
 
     const admin = createClient({ url: redis.url });
@@ -178,7 +178,7 @@ describe("lab06 — the Redis broker", () => {
     const count = connections.trim().split("\n").length - 1;
     expect(
       count,
-      "lab06 TODO 2: one XREAD loop per instance, not one connection per subscriber",
+      "lab06 TODO 3: one XREAD loop per instance, not one connection per subscriber",
     ).toBeLessThanOrEqual(2);
   });
 
@@ -196,7 +196,7 @@ describe("lab06 — the Redis broker", () => {
     );
     expect(
       refused?.name,
-      "lab06 TODO 4: with Redis down, publish() must reject with BrokerUnavailableError (the server answers 503)",
+      "lab06 TODO 2: with Redis down, publish() must reject with BrokerUnavailableError (the server answers 503)",
     ).toBe("BrokerUnavailableError");
 
     await redis.restart();
@@ -379,7 +379,7 @@ async function expectEveryEventOnce(clients: SseClient[], publishes: Publish[], 
   );
   expect(
     wrongIds.slice(0, 3),
-    "lab06 TODO 2: the SSE id: of every event must be its Redis stream id, on every instance",
+    "lab06 TODO 3: the SSE id: of every event must be its Redis stream id, on every instance",
   ).toEqual([]);
   return {
     clients: clients.length,
@@ -414,7 +414,7 @@ describe("lab06 — two instances behind nginx, one Redis", () => {
       const counts = await expectEveryEventOnce(
         clients,
         publishes,
-        "lab06 TODO 2: events published on one instance must reach the clients of the other",
+        "lab06 TODO 3: events published on one instance must reach the clients of the other",
       );
       expect(counts).toEqual({ clients: 20, acked: 500, lost: 0 });
     },
@@ -435,7 +435,7 @@ describe("lab06 — two instances behind nginx, one Redis", () => {
       const counts = await expectEveryEventOnce(
         clients,
         publishes,
-        "lab06 TODO 3: after a crash, clients reconnect to the other instance with Last-Event-ID and must get what they missed from Redis",
+        "lab06 TODO 5: after a crash, clients reconnect to the other instance with Last-Event-ID and must get what they missed from Redis",
       );
       expect(counts.lost, "no acknowledged event may be lost").toBe(0);
       for (const client of victims) {
@@ -470,7 +470,7 @@ describe("lab06 — two instances behind nginx, one Redis", () => {
           const body = (await response.json()) as { error?: string };
           expect(
             { status: response.status, hasError: typeof body.error === "string" },
-            "lab06 TODO 4: with Redis down, POST /signup must answer 503 with a JSON error",
+            "lab06 TODO 2: with Redis down, POST /signup must answer 503 with a JSON error",
           ).toEqual({ status: 503, hasError: true });
           refusedDuringOutage += 1;
         }
@@ -486,7 +486,7 @@ describe("lab06 — two instances behind nginx, one Redis", () => {
       expect(refusedDuringOutage, "every publish sent during the outage should be refused").toBe(5);
       expect(
         publishes.filter((p) => p.status !== 202 && p.status !== 503),
-        "lab06 TODO 4: a publish is either accepted (202) or refused (503), nothing else",
+        "lab06 TODO 2: a publish is either accepted (202) or refused (503), nothing else",
       ).toEqual([]);
       for (const client of clients) {
         expect(

@@ -73,15 +73,16 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
   async function publish(event: NewEvent): Promise<string> {
     // TODO 1: XADD the event (fields `event`, only when set, and `data`) to options.streamKey
     // with id "*" and MAXLEN ~ options.maxLength; resolve to the id Redis returns.
-    // TODO 4: if Redis refuses (it is away), reject with BrokerUnavailableError instead.
+    // TODO 2: if that fails (Redis is away), reject with BrokerUnavailableError instead:
+    // the server answers 503 for it.
     void [event, BrokerUnavailableError];
-    throw new Error("lab06 TODO 1: publish() does not XADD the event to Redis yet");
+    throw new Error("lab06 TODO 1 (publish) is not done: nothing was XADDed to Redis");
   }
 
   async function readLoop() {
     let lastSeen: string | undefined;
     while (!closed) {
-      // TODO 2: read live events: XREAD BLOCK options.blockMs COUNT 500 on the `reader`
+      // TODO 3: read live events: XREAD BLOCK options.blockMs COUNT 500 on the `reader`
       // connection, after lastSeen (start from newestId()); give each entry (toEvent) to every
       // listener and move lastSeen on to its id.
       // TODO 4: when Redis is away the read rejects: wait options.retryMs (pause) and go on
@@ -93,13 +94,13 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
   const loop = readLoop();
 
   async function replayAfter(lastEventId: string): Promise<Resume> {
-    // TODO 3: XRANGE options.streamKey from lastEventId (inclusive) to "+". If the first
+    // TODO 5: XRANGE options.streamKey from lastEventId (inclusive) to "+". If the first
     // entry is the client's own event, replay the rest; if not, it was trimmed (or never
     // existed): answer a reset ("too old" or "unknown id") with every event still kept.
     void [lastEventId, isAfter];
     return {
       kind: "reset",
-      reason: "lab06 TODO 3: replayAfter() is not written yet",
+      reason: "lab06 TODO 5 (replayAfter) is not done",
       events: [],
     };
   }
