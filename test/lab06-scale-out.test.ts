@@ -356,7 +356,7 @@ async function expectEveryEventOnce(clients: SseClient[], publishes: Publish[], 
       return acked.filter((name) => !received.has(name)).length;
     });
   await waitFor(() => clients.every((client) => namesOf(client).includes(acked.at(-1) ?? "")), {
-    timeoutMs: 10_000,
+    timeoutMs: 5000,
     message: `${todo}: every client should receive all ${acked.length} acknowledged events`,
     describe: () => `events missing per client: ${lost().join(", ")}`,
   });
