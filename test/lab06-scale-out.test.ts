@@ -228,6 +228,53 @@ describe("lab06 — the Redis broker", () => {
       "every event once, in order",
     ).toEqual(expected);
   });
+  test("a client that reconnects while Redis is down is told to retry, then resumes without a gap", async () => {
+    const redis = await startRedis();
+    const instance = await startLab(lab, {
+      redisUrl: redis.url,
+      intervalMs: 0,
+      heartbeatMs: 0,
+      retryMs: 50,
+      redisBlockMs: 100,
+      redisRetryMs: 20,
+    });
+    const ids: string[] = [];
+    for (const name of ["Ada", "Grace", "Linus"]) {
+      const response = await fetch(`${instance.url}/signup`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ name }),
+      });
+      expect(response.status, "lab06 TODO 1: POST /signup should store the event (202)").toBe(202);
+      ids.push(((await response.json()) as { id: string }).id);
+    }
+
+    await redis.stop();
+    // The client saw Ada; the instance cannot ask Redis what came after.
+    const client = connect(`${instance.url}/stream`, {
+      eventTypes: ["signup", "reset"],
+      headers: { "Last-Event-ID": ids[0] as string },
+    });
+    await waitFor(() => client.errors.length >= 2, {
+      message:
+        "lab06 TODO 5: while Redis is down replayAfter() must reject (BrokerUnavailableError): the server then ends the stream and the client retries",
+    });
+    expect(
+      client.errors.map((error) => error.readyState),
+      "the client must keep retrying (CONNECTING), never give up (CLOSED)",
+    ).not.toContain(2);
+
+    await redis.restart();
+    const events = await client.waitForEvents(2, "once Redis is back the client should resume", {
+      type: "signup",
+      timeoutMs: 5000,
+    });
+    expect(
+      events.map((event) => event.lastEventId),
+      "lab06 TODO 5: after Ada, exactly Grace and Linus, with their stream ids",
+    ).toEqual(ids.slice(1));
+    expect(client.data("reset"), "no reset: nothing was lost").toEqual([]);
+  });
 });
 
 /**
@@ -483,6 +530,10 @@ describe("lab06 — two instances behind nginx, one Redis", () => {
         "lab06 TODO 4: after Redis is back, each instance's read loop must resume from its last id",
       );
       expect(counts.lost).toBe(0);
+      expect(
+        clients.map((client) => client.opens),
+        "the streams should stay open while Redis is away",
+      ).toEqual(clients.map(() => 1));
       expect(refusedDuringOutage, "every publish sent during the outage should be refused").toBe(5);
       expect(
         publishes.filter((p) => p.status !== 202 && p.status !== 503),
