@@ -2,40 +2,15 @@ import { describe, expect, test } from "vitest";
 import {
   connect,
   delay,
-  labFile,
   parseEventStream,
-  type RunningLab,
   readRawStream,
   type SseClient,
-  startLab,
+  startCluster,
   startLabProcess,
-  startNginx,
   waitFor,
 } from "./helpers/index.ts";
 
 const lab = "lab05-load-balancer";
-const template = labFile(lab, "nginx.conf.template");
-
-interface Lab05 extends RunningLab {
-  shutdown(): Promise<void>;
-}
-
-/** Two instances of the lab's server, "one" and "two", behind the lab's nginx. */
-async function startCluster(options: Record<string, unknown> = {}, proxyReadTimeout = "60s") {
-  const settings = { intervalMs: 0, heartbeatMs: 0, retryMs: 50, ...options };
-  const one = await startLab<Lab05>(lab, { ...settings, instanceName: "one" });
-  const two = await startLab<Lab05>(lab, { ...settings, instanceName: "two" });
-  // Count requests on each server ourselves: this works whatever the app sends back.
-  const served = { one: 0, two: 0 };
-  one.server.on("request", () => served.one++);
-  two.server.on("request", () => served.two++);
-  const nginx = await startNginx(template, {
-    APP_1: one.url.replace("http://", ""),
-    APP_2: two.url.replace("http://", ""),
-    PROXY_READ_TIMEOUT: proxyReadTimeout,
-  });
-  return { one, two, nginx, served, instances: { one, two } };
-}
 
 /** The instance a client's newest event came from ("one"/"two"), read from the event itself. */
 function instanceOf(event: { data: string } | undefined): string | undefined {
@@ -75,7 +50,7 @@ async function clientsOnEachInstance(
 
 describe("lab05 — nginx spreads the load over two instances", () => {
   test("requests take turns between both instances", async () => {
-    const { nginx, served } = await startCluster();
+    const { nginx, served } = await startCluster(lab);
     for (let i = 0; i < 4; i++) await fetch(`${nginx.url}/`);
     expect(
       served,
@@ -84,7 +59,7 @@ describe("lab05 — nginx spreads the load over two instances", () => {
   });
 
   test("every response and every event names the instance that served it", async () => {
-    const { one } = await startCluster({ intervalMs: 20 });
+    const { one } = await startCluster(lab, { intervalMs: 20 });
     const response = await readRawStream(`${one.url}/stream`, {
       until: (text) => parseEventStream(text).events.length >= 1,
     });
@@ -115,7 +90,7 @@ describe("lab05 — the idle timeout: nginx cuts a quiet stream", () => {
   const spanMs = 3 * timeout;
 
   test("without heartbeats, a quiet stream is cut and the client reconnects", async () => {
-    const { nginx } = await startCluster({ heartbeatMs: 0 }, `${timeout}ms`);
+    const { nginx } = await startCluster(lab, { heartbeatMs: 0 }, `${timeout}ms`);
     const client = connect(`${nginx.url}/stream`);
     await client.waitForOpen("a client should connect through nginx");
     await delay(spanMs);
@@ -129,7 +104,7 @@ describe("lab05 — the idle timeout: nginx cuts a quiet stream", () => {
   });
 
   test("with a heartbeat comment every 100 ms, the stream stays up", async () => {
-    const { nginx } = await startCluster({ heartbeatMs: 100 }, `${timeout}ms`);
+    const { nginx } = await startCluster(lab, { heartbeatMs: 100 }, `${timeout}ms`);
     const client = connect(`${nginx.url}/stream`);
     await client.waitForOpen("a client should connect through nginx");
     await delay(spanMs);
@@ -152,7 +127,7 @@ describe("lab05 — the idle timeout: nginx cuts a quiet stream", () => {
 
 describe("lab05 — the state con: each instance has its own clients and history", () => {
   test("a signup reaches only the clients of the instance that took the POST", async () => {
-    const { nginx, served } = await startCluster();
+    const { nginx, served } = await startCluster(lab);
     const clients = await clientsOnEachInstance(nginx.url, () => ({ ...served }));
     const { instance } = await signup(nginx.url, "Grace");
     expect(
@@ -172,7 +147,7 @@ describe("lab05 — the state con: each instance has its own clients and history
   });
 
   test("a client that reconnects to the other instance loses its history", async () => {
-    const { one, two, nginx } = await startCluster();
+    const { one, two, nginx } = await startCluster(lab);
     // Three signups on instance one; the client saw up to id 2 and missed id 3.
     for (const name of ["a", "b", "c"]) await signup(one.url, name);
     const sameInstance = await resumeVia(one.url, "2");
@@ -215,7 +190,7 @@ async function resumeVia(url: string, lastEventId: string) {
 
 describe("lab05 — sticky routing, and its limit", () => {
   test("with ?client=<key>, every request of a client lands on the same instance", async () => {
-    const { nginx } = await startCluster();
+    const { nginx } = await startCluster(lab);
     const homes = new Set<string | null>();
     // Consistent hashing places the servers by their address (random ports here): with 16 keys
     // the chance that all land on one instance is about 1 in 30 000.
@@ -239,7 +214,7 @@ describe("lab05 — sticky routing, and its limit", () => {
   });
 
   test("a dropped client comes back to its instance and resumes; when that instance dies, its history dies too", async () => {
-    const { nginx, instances } = await startCluster();
+    const { nginx, instances } = await startCluster(lab);
     const url = `${nginx.url}/stream?client=alice`;
     const client = connect(url, { eventTypes: ["signup", "reset"] });
     await client.waitForOpen("alice should connect through nginx");
@@ -282,7 +257,7 @@ describe("lab05 — sticky routing, and its limit", () => {
 
 describe("lab05 — graceful shutdown", () => {
   test("shutdown() ends every stream at once; the clients come back on the other instance", async () => {
-    const { nginx, served, instances } = await startCluster({ intervalMs: 20 });
+    const { nginx, served, instances } = await startCluster(lab, { intervalMs: 20 });
     const clients = await clientsOnEachInstance(nginx.url, () => ({ ...served }));
     for (const client of clients) await client.waitForEvents(1, "ticks should flow");
     const leaving = clients.find((client) => instanceOf(client.events.at(-1)) === "one");

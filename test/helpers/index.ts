@@ -9,6 +9,7 @@ export {
 export { chromiumArgs, findChromium, launchBrowser } from "./chromium.ts";
 export { onCleanup } from "./cleanup.ts";
 export { acceptsConnections, freePort } from "./free-port.ts";
+export { type Cluster, type GracefulLab, startCluster } from "./lab-cluster.ts";
 export { type LabProcess, startLabProcess } from "./lab-process.ts";
 export { importLab, type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
 export {
