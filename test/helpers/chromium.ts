@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Browser } from "playwright-core";
+import { findProgram } from "./find-program.ts";
 
 /**
  * Where a real Chromium or Chrome lives. We never download a browser: the one the
@@ -16,19 +17,16 @@ const knownPaths = [
 ];
 
 export function findChromium(): string {
-  const fromEnv = process.env.CHROME_PATH;
-  if (fromEnv) {
-    if (existsSync(fromEnv)) return fromEnv;
-    throw new Error(`CHROME_PATH is set to ${fromEnv}, but no file is there`);
-  }
-  const found = knownPaths.find((candidate) => existsSync(candidate));
-  if (found) return found;
-  throw new Error(
-    "No Chromium found for the browser tests. Install one:\n" +
+  return findProgram({
+    envVar: "CHROME_PATH",
+    names: ["chromium", "chromium-browser", "google-chrome"],
+    knownPaths,
+    installHint:
+      "No Chromium found for the browser tests. Install one:\n" +
       "  Debian/Ubuntu: sudo apt-get install -y chromium\n" +
       "  macOS:         brew install --cask chromium   (or install Google Chrome)\n" +
       "or point CHROME_PATH at a Chromium or Chrome binary.",
-  );
+  });
 }
 
 /**

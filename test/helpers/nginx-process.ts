@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { findProgram } from "./find-program.ts";
 import { acceptsConnections, freePort } from "./free-port.ts";
 import { repoRoot } from "./track.ts";
 import { delay } from "./wait-for.ts";
@@ -36,21 +37,12 @@ const installHint =
 
 /** The nginx binary: NGINX_BIN, else the PATH, else Debian's /usr/sbin/nginx. */
 export function findNginx(): string {
-  const candidates = [
-    process.env.NGINX_BIN,
-    ...(process.env.PATH ?? "").split(path.delimiter).map((dir) => path.join(dir, "nginx")),
-    "/usr/sbin/nginx",
-  ];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; try the next place
-    }
-  }
-  throw new Error(installHint);
+  return findProgram({
+    envVar: "NGINX_BIN",
+    names: ["nginx"],
+    knownPaths: ["/usr/sbin/nginx"],
+    installHint,
+  });
 }
 
 /**

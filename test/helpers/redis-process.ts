@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { findProgram } from "./find-program.ts";
 import { delay } from "./wait-for.ts";
 
 export interface RunningRedis {
@@ -27,21 +28,12 @@ const installHint =
 
 /** The redis-server binary: REDIS_SERVER_BIN, else the PATH, else Debian's /usr/bin. */
 export function findRedisServer(): string {
-  const candidates = [
-    process.env.REDIS_SERVER_BIN,
-    ...(process.env.PATH ?? "").split(path.delimiter).map((dir) => path.join(dir, "redis-server")),
-    "/usr/bin/redis-server",
-  ];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; try the next place
-    }
-  }
-  throw new Error(installHint);
+  return findProgram({
+    envVar: "REDIS_SERVER_BIN",
+    names: ["redis-server"],
+    knownPaths: ["/usr/bin/redis-server"],
+    installHint,
+  });
 }
 
 /**
