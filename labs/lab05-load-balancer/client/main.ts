@@ -1,5 +1,6 @@
-// Lab 04 client: lab 03's page, opened through nginx (?server=http://localhost:<nginx port>).
-// It shows how long the first message took: seconds while nginx buffers, milliseconds after the fix.
+// Lab 05 client: lab 04's page, opened through nginx (?server=http://localhost:<nginx port>).
+// It also shows which instance serves the stream, and every instance it has met: reload it in
+// a few tabs to watch nginx spread them, stop an instance to watch the page move.
 const server =
   new URLSearchParams(location.search).get("server") ?? `http://${location.hostname}:8080`;
 const url = `${server}/stream`;
@@ -13,6 +14,8 @@ const lastId = document.querySelector<HTMLElement>("#last-id")!;
 const notice = document.querySelector<HTMLElement>("#notice")!;
 const form = document.querySelector<HTMLFormElement>("#signup-form")!;
 const result = document.querySelector<HTMLOutputElement>("#signup-result")!;
+const servedBy = document.querySelector<HTMLElement>("#instance")!;
+const instancesSeen = document.querySelector<HTMLElement>("#instances-seen")!;
 document.querySelector("#url")!.textContent = url;
 
 const stateNames = ["CONNECTING", "OPEN", "CLOSED"];
@@ -28,6 +31,16 @@ function addItem(list: HTMLOListElement, event: MessageEvent<string>, text: stri
   item.textContent = `${event.lastEventId}: ${text}`;
   list.append(item);
   lastId.textContent = event.lastEventId;
+}
+
+// EventSource cannot read response headers (X-Instance), so the page learns who serves it
+// from the events: each instance puts its name in them (ticks end `from <name>`).
+const seen = new Set<string>();
+function showInstance(name: string | undefined) {
+  if (!name) return;
+  servedBy.textContent = name;
+  seen.add(name);
+  instancesSeen.textContent = [...seen].join(", ");
 }
 
 const firstAfter = document.querySelector<HTMLElement>("#first-after")!;
@@ -52,11 +65,13 @@ source.onmessage = (event: MessageEvent<string>) => {
     firstAfter.textContent = `${Math.round(performance.now() - openedAt)} ms`;
   }
   addItem(messages, event, event.data);
+  showInstance(/ from (\S+)$/.exec(event.data)?.[1]);
 };
 
 source.addEventListener("signup", (event: MessageEvent<string>) => {
-  const { name } = JSON.parse(event.data) as { name: string };
-  addItem(signups, event, `${name} signed up`);
+  const { name, instance } = JSON.parse(event.data) as { name: string; instance?: string };
+  addItem(signups, event, `${name} signed up (via ${instance ?? "?"})`);
+  showInstance(instance);
 });
 
 // The server could not resume from our id: what we show may have a gap.
@@ -76,7 +91,7 @@ form.addEventListener("submit", async (event) => {
   });
   const body = (await response.json()) as { delivered?: number; error?: string };
   result.textContent = response.ok
-    ? `sent to ${body.delivered} client(s)`
+    ? `sent to ${body.delivered} client(s) of instance ${response.headers.get("X-Instance") ?? "?"}`
     : `${response.status}: ${body.error}`;
   if (response.ok) form.reset();
 });
