@@ -1,5 +1,7 @@
 // Lab 06 client: lab 05's page. Open it through nginx (?server=http://localhost:<nginx port>)
 // in two tabs: a signup taken by either instance shows in both, with the same Redis stream id.
+// Unlike lab 05's page it does not say which instance serves it: events now come through Redis
+// from both instances, so an event's origin no longer tells who holds your stream.
 const server =
   new URLSearchParams(location.search).get("server") ?? `http://${location.hostname}:8080`;
 const url = `${server}/stream`;
