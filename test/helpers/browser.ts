@@ -69,8 +69,11 @@ export async function openPage(url: string): Promise<BrowserPage> {
   });
   page.on("pageerror", (error) => pageErrors.push(error.message));
 
+  // A test with two tabs (lab 06) gets one screenshot per tab, not the second over the first.
+  const tab = test ? (tabsOpened.get(test) ?? 0) + 1 : 1;
+  if (test) tabsOpened.set(test, tab);
   onCleanup(async () => {
-    if (test?.result?.state === "fail") await saveFailureScreenshot(page, test);
+    if (test?.result?.state === "fail") await saveFailureScreenshot(page, test, tab);
     await context.close();
   });
 
@@ -108,9 +111,12 @@ export async function openPage(url: string): Promise<BrowserPage> {
 
 type CurrentTest = NonNullable<ReturnType<typeof TestRunner.getCurrentTest>>;
 
-async function saveFailureScreenshot(page: Page, test: CurrentTest): Promise<void> {
+const tabsOpened = new WeakMap<CurrentTest, number>();
+
+async function saveFailureScreenshot(page: Page, test: CurrentTest, tab: number): Promise<void> {
   const file = path.basename(test.file.name, ".ts");
-  const name = `${file} -- ${test.name}`.replace(/[^\w.-]+/g, "-").slice(0, 150);
+  const suffix = tab > 1 ? `-tab-${tab}` : "";
+  const name = `${file} -- ${test.name}`.replace(/[^\w.-]+/g, "-").slice(0, 150) + suffix;
   const screenshot = path.join(repoRoot, "test-results", `${name}.png`);
   try {
     mkdirSync(path.dirname(screenshot), { recursive: true });
