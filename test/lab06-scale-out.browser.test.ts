@@ -137,8 +137,8 @@ describe("lab06 — the page in Chromium, two instances behind nginx, one Redis"
   });
 
   test("when its instance shuts down, a tab resumes on the other and shows every signup once", async () => {
-    // 500 ms between streams: time enough to sign up while the tab is away.
-    const cluster = await pageBehindNginx({ retryMs: 500, shutdownTimeoutMs: 1000 });
+    // 1.5 s between streams: time enough to sign up while the tab is away, even on a busy CI box.
+    const cluster = await pageBehindNginx({ retryMs: 1500, shutdownTimeoutMs: 1000 });
     const { instances, nginx, clientsOn } = cluster;
     const { tabA, tabB, holdsA, holdsB } = await openTwoTabs(cluster);
     const notShared =
