@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { findProgram } from "./find-program.ts";
 

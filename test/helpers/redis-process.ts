@@ -1,9 +1,7 @@
 // redis-server as a child process, for the tests (redis.ts) and for `npm run lab -- 6`.
 // No vitest here: scripts import this file too.
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import net from "node:net";
-import path from "node:path";
 import { findProgram } from "./find-program.ts";
 import { delay } from "./wait-for.ts";
 
