@@ -11,6 +11,8 @@ export interface ReceivedEvent {
 export interface ConnectionAttempt {
   /** The Last-Event-ID header this attempt sent, or undefined for none. */
   lastEventId: string | undefined;
+  /** The id of the last event received before this attempt: what a spec client must send back. */
+  lastIdReceived: string | undefined;
   /** The response's headers once they arrived (e.g. X-Instance: which server took it). */
   responseHeaders?: Headers;
 }
@@ -49,12 +51,16 @@ export function connect(
   options: { eventTypes?: string[]; headers?: Record<string, string> } = {},
 ): SseClient {
   const attempts: ConnectionAttempt[] = [];
+  const events: ReceivedEvent[] = [];
   const source = new EventSource(url, {
     // A fetch wrapper is eventsource@4's only hook on the request. Keep init.headers:
     // that is where the client puts Last-Event-ID when it reconnects.
     fetch: (input, init) => {
       const headers = { ...(init?.headers as Record<string, string>), ...options.headers };
-      const attempt: ConnectionAttempt = { lastEventId: headers["Last-Event-ID"] };
+      const attempt: ConnectionAttempt = {
+        lastEventId: headers["Last-Event-ID"],
+        lastIdReceived: events.at(-1)?.lastEventId,
+      };
       attempts.push(attempt);
       return fetch(input, { ...init, headers }).then((response) => {
         attempt.responseHeaders = response.headers;
@@ -64,7 +70,7 @@ export function connect(
   });
   const client: SseClient = {
     source,
-    events: [],
+    events,
     opens: 0,
     errors: [],
     attempts,
