@@ -9,6 +9,7 @@
 // Everything here is a pure function of the files it reads, so the unit tests can check it.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { escapeHtml } from "../hub/markdown.ts";
 
 export interface Slide {
   /** Markdown shown on the slide. */
@@ -213,14 +214,6 @@ export function listDeckPages(docsDir: string): string[] {
 
 export function buildAllDecks(docsDir: string, root: string): Deck[] {
   return listDeckPages(docsDir).map((page) => buildDeck(page, root));
-}
-
-function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
 }
 
 // We split slides and notes ourselves (above); these tell reveal's markdown plugin never to

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer, type Plugin, type ViteDevServer } from "vite";
+import { escapeHtml } from "../hub/markdown.ts";
 import {
   buildAllDecks,
   buildDeck,
@@ -37,10 +38,6 @@ export const defaults: SlidesOptions = {
   logLevel: "info",
   liveReload: true,
 };
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;");
-}
 
 /** Serves `/` (the list of decks) and `/<page>.html` (one deck), built on each request. */
 function decksPlugin(options: SlidesOptions): Plugin {

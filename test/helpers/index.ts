@@ -21,7 +21,7 @@ export {
   startNginx,
   templateVariables,
 } from "./nginx.ts";
-export { countBlocks, parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
+export { parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
 export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
 export { activeTimers, openConnections } from "./resources.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";

@@ -99,8 +99,3 @@ export function parseEventStream(text: string): ParsedStream {
   parser.feed(text);
   return parsed;
 }
-
-/** Count complete events in raw text: each ends at a blank line. */
-export function countBlocks(text: string): number {
-  return parseEventStream(text).events.length;
-}
