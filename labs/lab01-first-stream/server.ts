@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import cors from "cors";
 import express from "express";
+import { answerUnroutedRequests, listen } from "./http-errors.ts";
 
 export interface Options {
   port: number;
@@ -31,12 +32,19 @@ export function createApp(options: Options) {
     res.send("hello!");
   });
 
-  app.get("/stream", (_req, res) => {
+  app.get("/stream", (req, res) => {
     res.setHeader("Content-Type", "text/event-stream");
     // TODO 1: also send `Cache-Control: no-cache`, so no cache or proxy keeps a copy of the stream.
 
     // TODO 2: send the headers right now with res.flushHeaders(). Until they leave, the
     // browser cannot fire 'open': it would wait for the first message.
+
+    // HEAD asks for the headers only: answer them and end, without counting a client.
+    if (req.method === "HEAD") {
+      res.flushHeaders();
+      res.end();
+      return;
+    }
 
     let count = 0;
     const timer = setInterval(() => {
@@ -51,15 +59,16 @@ export function createApp(options: Options) {
     void timer;
   });
 
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
+
   return { app, stats: () => ({ clients: streams.size }) };
 }
 
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, stats } = createApp(options);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(options.port, options.host, () => resolve(listening));
-  });
+  const server: Server = await listen(app, options.port, options.host, 1);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,

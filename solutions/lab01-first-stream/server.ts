@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import cors from "cors";
 import express from "express";
+import { answerUnroutedRequests, listen } from "./http-errors.ts";
 
 export interface Options {
   port: number;
@@ -32,12 +33,18 @@ export function createApp(options: Options) {
   });
 
   // #region stream
-  app.get("/stream", (_req, res) => {
+  app.get("/stream", (req, res) => {
     res.setHeader("Content-Type", "text/event-stream");
     // An event stream must never be answered from a cache.
     res.setHeader("Cache-Control", "no-cache");
     // Send the headers now, so the browser fires 'open' at once rather than on the first tick.
     res.flushHeaders();
+    // HEAD asks for the headers only: answer them and end, without counting a client.
+    if (req.method === "HEAD") {
+      res.flushHeaders();
+      res.end();
+      return;
+    }
 
     let count = 0;
     const timer = setInterval(() => {
@@ -55,15 +62,16 @@ export function createApp(options: Options) {
   });
   // #endregion
 
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
+
   return { app, stats: () => ({ clients: streams.size }) };
 }
 
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, stats } = createApp(options);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(options.port, options.host, () => resolve(listening));
-  });
+  const server: Server = await listen(app, options.port, options.host, 1);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,

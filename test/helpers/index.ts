@@ -9,6 +9,15 @@ export {
 export { chromiumArgs, findChromium, launchBrowser } from "./chromium.ts";
 export { onCleanup } from "./cleanup.ts";
 export { acceptsConnections, freePort } from "./free-port.ts";
+export {
+  expectHeadAnswersAtOnce,
+  expectJsonNotFound,
+  expectMethodNotAllowed,
+  expectPortInUseMessage,
+  jsonError,
+  type PlainResponse,
+  sendRequest,
+} from "./http-rules.ts";
 export { type Cluster, type GracefulLab, startCluster } from "./lab-cluster.ts";
 export { type LabProcess, startLabProcess } from "./lab-process.ts";
 export { importLab, type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
@@ -24,6 +33,7 @@ export {
 export { parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
 export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
 export { activeTimers, openConnections } from "./resources.ts";
+export { openStalledClient, type StalledClient, trackBufferedBytes } from "./slow-client.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";
 export { labFile, repoRoot, track } from "./track.ts";
 export { delay, waitFor } from "./wait-for.ts";
