@@ -18,7 +18,8 @@ export function encodeEvent({ event, data, id, retry }: ServerSentEvent): string
   let frame = "";
   // #region refuse-line-breaks
   // TODO 2: a line break inside `event` or `id` would end the field and let user text forge
-  // new fields. Throw an Error when either contains CR or LF, or the id contains NUL ("\0").
+  // new fields. Throw an Error when either contains CR or LF, or the id contains NUL ("\0"),
+  // or the event name is empty (browsers deliver `event: ` as a plain `message`).
   if (event !== undefined) frame += `event: ${event}\n`;
   if (id !== undefined) frame += `id: ${id}\n`;
   // #endregion

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import cors from "cors";
 import express from "express";
 import { encodeComment, encodeEvent, type ServerSentEvent } from "./encode-event.ts";
+import { answerUnroutedRequests, listen, requireJson } from "./http-errors.ts";
 
 export interface Options {
   port: number;
@@ -16,6 +17,8 @@ export interface Options {
   maxBodyBytes: number;
   /** Longest name accepted by POST /signup, in characters. */
   maxNameLength: number;
+  /** Most bytes a client may leave unread before it is cut (see "A client that stops reading"). */
+  maxBufferedBytes: number;
 }
 
 export const defaults: Options = {
@@ -25,16 +28,33 @@ export const defaults: Options = {
   corsOrigins: ["http://localhost:5173", "http://127.0.0.1:5173"],
   maxBodyBytes: 1024,
   maxNameLength: 100,
+  maxBufferedBytes: 256 * 1024,
 };
 
 export function createApp(options: Options) {
   const app = express();
   const streams = new Set<express.Response>();
+  let slowClientsCut = 0;
+
+  /** Write to one client, and cut it if it has stopped reading (README: "A client that…"). */
+  // write() never refuses: for a client that does not read, Node keeps the bytes
+  // (res.writableLength) and returns false. Ignored, that grows until the process dies.
+  // #region slow-clients
+  function send(res: express.Response, frame: string) {
+    if (res.destroyed) return;
+    res.write(frame);
+    if (res.writableLength > options.maxBufferedBytes) {
+      slowClientsCut += 1;
+      console.warn(`cut a client that stopped reading (${res.writableLength} bytes unread)`);
+      res.destroy(); // frees what it held now; EventSource reconnects when it wakes up
+    }
+  }
+  // #endregion
 
   function broadcast(event: ServerSentEvent) {
     // Encode once, write the same bytes to every client.
     const frame = encodeEvent(event);
-    for (const res of streams) res.write(frame);
+    for (const res of streams) send(res, frame);
     return streams.size;
   }
 
@@ -44,16 +64,22 @@ export function createApp(options: Options) {
     res.send("hello!");
   });
 
-  app.get("/stream", (_req, res) => {
+  app.get("/stream", (req, res) => {
     res.setHeader("Content-Type", "text/event-stream");
     res.setHeader("Cache-Control", "no-cache");
+    // HEAD asks for the headers only: answer them and end, without counting a client.
+    if (req.method === "HEAD") {
+      res.flushHeaders();
+      res.end();
+      return;
+    }
     // A comment as the first bytes: clients ignore it, and it sends the headers at once.
-    res.write(encodeComment("connected"));
+    send(res, encodeComment("connected"));
 
     let count = 0;
     const timer = setInterval(() => {
       count += 1;
-      res.write(encodeEvent({ data: `hello world event source #${count}` }));
+      send(res, encodeEvent({ data: `hello world event source #${count}` }));
     }, options.intervalMs);
     streams.add(res);
 
@@ -64,8 +90,9 @@ export function createApp(options: Options) {
   });
 
   // #region signup
-  // express.json refuses bodies over the limit (413) and invalid JSON (400) before we run.
-  app.post("/signup", express.json({ limit: options.maxBodyBytes }), (req, res) => {
+  // requireJson refuses anything but JSON (415: see http-errors.ts). express.json refuses
+  // bodies over the limit (413) and invalid JSON (400) before we run.
+  app.post("/signup", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
     // TODO 4: read req.body?.name. If it is not a non-empty string of at most
     // options.maxNameLength characters, answer 400 with JSON { error: "…" } and broadcast nothing.
 
@@ -74,6 +101,9 @@ export function createApp(options: Options) {
     res.status(501).json({ error: "POST /signup is not written yet (lab02 TODO 3)" });
   });
   // #endregion
+
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
 
   // Errors from express.json (too large, not JSON) answer as JSON, like every other error here.
   app.use(
@@ -96,15 +126,13 @@ export function createApp(options: Options) {
     },
   );
 
-  return { app, broadcast, stats: () => ({ clients: streams.size }) };
+  return { app, broadcast, stats: () => ({ clients: streams.size, slowClientsCut }) };
 }
 
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, stats } = createApp(options);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(options.port, options.host, () => resolve(listening));
-  });
+  const server: Server = await listen(app, options.port, options.host, 2);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,
