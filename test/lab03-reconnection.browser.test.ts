@@ -52,7 +52,11 @@ describe("lab03 — the page in Chromium", () => {
       timeoutMs: 5000,
       describe: () => page.describeErrors(),
     });
-    const response = await fetch(`${page.lab.url}/stream/end`, { method: "POST" });
+    const response = await fetch(`${page.lab.url}/stream/end`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
     expect(response.status, "lab03 TODO 5: POST /stream/end should answer 204").toBe(204);
 
     await waitFor(async () => (await page.attributeOf("#status", "data-state")) === "closed", {

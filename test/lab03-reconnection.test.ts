@@ -166,7 +166,7 @@ describe("lab03 — reconnecting for real", () => {
     const client = connect(`${server.url}/stream`);
     await client.waitForEvents(1, "the client should get a tick");
 
-    const ended = await request(server.url).post("/stream/end");
+    const ended = await request(server.url).post("/stream/end").send({});
     expect(ended.status, "lab03 TODO 5: POST /stream/end should answer 204").toBe(204);
     await waitFor(() => client.source.readyState === client.source.CLOSED, {
       timeoutMs: 2000,

@@ -6,6 +6,7 @@ import cors from "cors";
 import express from "express";
 import { encodeEvent } from "./encode-event.ts";
 import { EventHistory, type StoredEvent } from "./event-history.ts";
+import { answerUnroutedRequests, listen, requireJson } from "./http-errors.ts";
 
 export interface Options {
   port: number;
@@ -19,6 +20,8 @@ export interface Options {
   historySize: number;
   /** The reconnection delay the server asks clients to use, in ms. */
   retryMs: number;
+  /** Most bytes a client may leave unread before it is cut (lab 02: a client that stops reading). */
+  maxBufferedBytes: number;
 }
 
 export const defaults: Options = {
@@ -30,6 +33,7 @@ export const defaults: Options = {
   maxNameLength: 100,
   historySize: 100,
   retryMs: 1000,
+  maxBufferedBytes: 256 * 1024,
 };
 
 function frameOf(event: StoredEvent): string {
@@ -41,11 +45,23 @@ export function createApp(options: Options) {
   const streams = new Set<express.Response>();
   const history = new EventHistory(options.historySize);
   let ended = false;
+  let slowClientsCut = 0;
+
+  /** Write to one client, and cut it if it has stopped reading (lab 02). */
+  function send(res: express.Response, frame: string) {
+    if (res.destroyed) return;
+    res.write(frame);
+    if (res.writableLength > options.maxBufferedBytes) {
+      slowClientsCut += 1;
+      console.warn(`cut a client that stopped reading (${res.writableLength} bytes unread)`);
+      res.destroy(); // it reconnects with Last-Event-ID and gets what it missed from the history
+    }
+  }
 
   /** Every event gets the next id and a place in the history before anyone sees it. */
   function publish(event: { event?: string; data: string }) {
     const frame = frameOf(history.add(event));
-    for (const res of streams) res.write(frame);
+    for (const res of streams) send(res, frame);
     return streams.size;
   }
 
@@ -79,6 +95,12 @@ export function createApp(options: Options) {
     res.setHeader("Cache-Control", "no-cache");
     // TODO 1: send `X-Accel-Buffering: no`. nginx buffers responses by default, so events sit
     // in nginx until a buffer fills; this header turns buffering off for this response.
+    // HEAD asks for the headers only: answer them and end, without counting a client.
+    if (req.method === "HEAD") {
+      res.flushHeaders();
+      res.end();
+      return;
+    }
     // retry first: it sends the headers (so 'open' fires) and sets the client's delay.
     res.write(encodeEvent({ retry: options.retryMs }));
 
@@ -88,21 +110,23 @@ export function createApp(options: Options) {
       // Tell the client it cannot have a gap-free stream, then send what we still hold.
       // JSON.stringify escapes anything odd in the id; slice keeps a 10 KB id out of the reply.
       const lastEventId = String(req.get("Last-Event-ID")).slice(0, 40);
-      res.write(
+      send(
+        res,
         encodeEvent({
           event: "reset",
           data: JSON.stringify({ reason: resume.reason, lastEventId }),
         }),
       );
     }
-    if (resume.kind !== "fresh") for (const event of resume.events) res.write(frameOf(event));
+    if (resume.kind !== "fresh") for (const event of resume.events) send(res, frameOf(event));
     // #endregion
 
     streams.add(res);
     res.on("close", () => streams.delete(res));
   });
 
-  app.post("/signup", express.json({ limit: options.maxBodyBytes }), (req, res) => {
+  // Only JSON changes state: see "Why CORS does not protect POST" in the README.
+  app.post("/signup", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
     const name: unknown = req.body?.name;
     if (typeof name !== "string" || name.trim() === "") {
       res
@@ -121,12 +145,15 @@ export function createApp(options: Options) {
   // #region end-of-stream
   // The broadcast is over: close every stream, and answer 204 to every reconnect,
   // so clients end in CLOSED instead of retrying forever.
-  app.post("/stream/end", (_req, res) => {
+  app.post("/stream/end", requireJson, (_req, res) => {
     ended = true;
     for (const stream of streams) stream.end();
     res.status(204).end();
   });
   // #endregion
+
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
 
   app.use(
     (
@@ -151,7 +178,7 @@ export function createApp(options: Options) {
   return {
     app,
     publish,
-    stats: () => ({ clients: streams.size }),
+    stats: () => ({ clients: streams.size, slowClientsCut }),
     stop: () => clearInterval(ticker),
   };
 }
@@ -159,9 +186,7 @@ export function createApp(options: Options) {
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, stats, stop } = createApp(options);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(options.port, options.host, () => resolve(listening));
-  });
+  const server: Server = await listen(app, options.port, options.host, 4);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,

@@ -8,6 +8,7 @@ import cors from "cors";
 import express from "express";
 import { encodeComment, encodeEvent } from "./encode-event.ts";
 import { EventHistory, type StoredEvent } from "./event-history.ts";
+import { answerUnroutedRequests, listen, requireJson } from "./http-errors.ts";
 
 export interface Options {
   port: number;
@@ -21,6 +22,8 @@ export interface Options {
   historySize: number;
   /** The reconnection delay the server asks clients to use, in ms. */
   retryMs: number;
+  /** Most bytes a client may leave unread before it is cut (lab 02: a client that stops reading). */
+  maxBufferedBytes: number;
   /** The name this instance gives in the X-Instance header and in every event. */
   instanceName: string;
   /** Milliseconds between two `: ping` comments on every stream; 0 sends none.
@@ -39,6 +42,7 @@ export const defaults: Options = {
   maxNameLength: 100,
   historySize: 100,
   retryMs: 1000,
+  maxBufferedBytes: 256 * 1024,
   instanceName: "app",
   heartbeatMs: 15_000,
   shutdownTimeoutMs: 5000,
@@ -53,11 +57,23 @@ export function createApp(options: Options) {
   const streams = new Set<express.Response>();
   const history = new EventHistory(options.historySize);
   let ended = false;
+  let slowClientsCut = 0;
+
+  /** Write to one client, and cut it if it has stopped reading (lab 02). */
+  function send(res: express.Response, frame: string) {
+    if (res.destroyed) return;
+    res.write(frame);
+    if (res.writableLength > options.maxBufferedBytes) {
+      slowClientsCut += 1;
+      console.warn(`cut a client that stopped reading (${res.writableLength} bytes unread)`);
+      res.destroy(); // it reconnects with Last-Event-ID and gets what it missed from the history
+    }
+  }
 
   /** Every event gets the next id and a place in the history before anyone sees it. */
   function publish(event: { event?: string; data: string }) {
     const frame = frameOf(history.add(event));
-    for (const res of streams) res.write(frame);
+    for (const res of streams) send(res, frame);
     return streams.size;
   }
 
@@ -77,7 +93,7 @@ export function createApp(options: Options) {
   const heartbeat =
     options.heartbeatMs > 0
       ? setInterval(() => {
-          for (const res of streams) res.write(ping);
+          for (const res of streams) send(res, ping);
         }, options.heartbeatMs)
       : undefined;
   // #endregion
@@ -114,6 +130,12 @@ export function createApp(options: Options) {
     // would sit there until a buffer fills. This header turns buffering off for this response
     // only; nginx obeys it and strips it, so the client never sees it.
     res.setHeader("X-Accel-Buffering", "no");
+    // HEAD asks for the headers only: answer them and end, without counting a client.
+    if (req.method === "HEAD") {
+      res.flushHeaders();
+      res.end();
+      return;
+    }
     // retry first: it sends the headers (so 'open' fires) and sets the client's delay.
     res.write(encodeEvent({ retry: options.retryMs }));
 
@@ -123,21 +145,23 @@ export function createApp(options: Options) {
       // Tell the client it cannot have a gap-free stream, then send what we still hold.
       // JSON.stringify escapes anything odd in the id; slice keeps a 10 KB id out of the reply.
       const lastEventId = String(req.get("Last-Event-ID")).slice(0, 40);
-      res.write(
+      send(
+        res,
         encodeEvent({
           event: "reset",
           data: JSON.stringify({ reason: resume.reason, lastEventId }),
         }),
       );
     }
-    if (resume.kind !== "fresh") for (const event of resume.events) res.write(frameOf(event));
+    if (resume.kind !== "fresh") for (const event of resume.events) send(res, frameOf(event));
     // #endregion
 
     streams.add(res);
     res.on("close", () => streams.delete(res));
   });
 
-  app.post("/signup", express.json({ limit: options.maxBodyBytes }), (req, res) => {
+  // Only JSON changes state: see "Why CORS does not protect POST" in the README.
+  app.post("/signup", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
     const name: unknown = req.body?.name;
     if (typeof name !== "string" || name.trim() === "") {
       res
@@ -159,12 +183,15 @@ export function createApp(options: Options) {
   // #region end-of-stream
   // The broadcast is over: close every stream, and answer 204 to every reconnect,
   // so clients end in CLOSED instead of retrying forever.
-  app.post("/stream/end", (_req, res) => {
+  app.post("/stream/end", requireJson, (_req, res) => {
     ended = true;
     for (const stream of streams) stream.end();
     res.status(204).end();
   });
   // #endregion
+
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
 
   app.use(
     (
@@ -189,7 +216,7 @@ export function createApp(options: Options) {
   return {
     app,
     publish,
-    stats: () => ({ clients: streams.size }),
+    stats: () => ({ clients: streams.size, slowClientsCut }),
     /** End every open stream: each client gets a clean end and reconnects after retryMs. */
     endStreams: () => {
       for (const res of streams) res.end();
@@ -204,9 +231,7 @@ export function createApp(options: Options) {
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, stats, stop, endStreams } = createApp(options);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(options.port, options.host, () => resolve(listening));
-  });
+  const server: Server = await listen(app, options.port, options.host, 5);
   const { port } = server.address() as AddressInfo;
   let shutdown: Promise<void> | undefined;
   return {

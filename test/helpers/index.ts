@@ -33,7 +33,12 @@ export {
 export { parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
 export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
 export { activeTimers, openConnections } from "./resources.ts";
-export { openStalledClient, type StalledClient, trackBufferedBytes } from "./slow-client.ts";
+export {
+  expectStalledClientsCut,
+  openStalledClient,
+  type StalledClient,
+  trackBufferedBytes,
+} from "./slow-client.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";
 export { labFile, repoRoot, track } from "./track.ts";
 export { delay, waitFor } from "./wait-for.ts";

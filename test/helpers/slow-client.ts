@@ -1,6 +1,11 @@
 import type { Server } from "node:http";
 import net from "node:net";
+import { expect } from "vitest";
 import { onCleanup } from "./cleanup.ts";
+import { sendRequest } from "./http-rules.ts";
+import { startLab } from "./lab-server.ts";
+import { connect } from "./sse-client.ts";
+import { waitFor } from "./wait-for.ts";
 
 export interface StalledClient {
   socket: net.Socket;
@@ -64,4 +69,90 @@ export function trackBufferedBytes(server: Server): () => number {
     for (const socket of sockets) total += socket.writableLength;
     return total;
   };
+}
+
+/**
+ * The slow-client rule (maxBufferedBytes) on a lab with POST /signup: three clients that never
+ * read and one that does, then large signups until the server has cut the three. Checks that
+ * the cut is counted in stats().slowClientsCut, that the bytes the server buffered for its
+ * clients stayed under 4 × (cap + one frame), and that the reader got every signup.
+ * `signupTodo` names the TODO that writes POST /signup, blamed if it does not answer 202.
+ */
+export async function expectStalledClientsCut(
+  lab: string,
+  labOptions: Record<string, unknown> = {},
+  signupTodo = "",
+): Promise<void> {
+  const prefix = lab.slice(0, 5);
+  // A cap far below the classroom's 256 KB, and events close to it (a cut happens after the
+  // write that crosses it): the kernel holds about 4 MB per stalled socket before Node has
+  // to, so it takes ~140 signups of 30 KB to get there.
+  const cap = 40 * 1024;
+  const name = "x".repeat(30_000);
+  const { url, server, running } = await startLab(lab, {
+    intervalMs: 0,
+    heartbeatMs: 0,
+    ...labOptions,
+    maxBufferedBytes: cap,
+    maxNameLength: name.length,
+    maxBodyBytes: 64 * 1024,
+  });
+  const stats = () => running.stats() as { clients: number; slowClientsCut?: number };
+  expect(
+    stats().slowClientsCut,
+    `${prefix}: stats() should count the clients cut for not reading: { clients, slowClientsCut: 0 }`,
+  ).toBe(0);
+  const buffered = trackBufferedBytes(server);
+  const reader = connect(`${url}/stream`, { eventTypes: ["signup"] });
+  await reader.waitForOpen(`${prefix}: a reading client should connect`);
+  await Promise.all([1, 2, 3].map(() => openStalledClient(url)));
+  await waitFor(() => stats().clients === 4, {
+    message: `${prefix}: three stalled clients and one reader should be connected`,
+    describe: () => `stats() = ${JSON.stringify(stats())}`,
+  });
+
+  let sent = 0;
+  let mostBuffered = 0;
+  let frameBytes = 0;
+  const signup = async () => {
+    const response = await sendRequest(`${url}/signup`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name }),
+    });
+    expect(
+      response.status,
+      `${prefix}${signupTodo ? ` ${signupTodo}` : ""}: POST /signup should publish and answer 202 (this check publishes with it) — signup ${sent + 1} got ${response.status} ${response.text.slice(0, 80)}`,
+    ).toBe(202);
+    sent += 1;
+    mostBuffered = Math.max(mostBuffered, buffered());
+  };
+  await signup();
+  await reader.waitForEvents(1, `${prefix}: the reader should get the first signup`, {
+    type: "signup",
+  });
+  // What one signup frame weighs on the wire, measured on what the reader got.
+  frameBytes = (reader.data("signup")[0]?.length ?? 0) + 100;
+  // Signups until all three stalled clients are cut (or 16 MB went out), then 50 more.
+  const limit = Math.ceil((16 * 1024 * 1024) / frameBytes);
+  while (stats().slowClientsCut !== 3 && sent < limit) await signup();
+  expect(
+    stats().slowClientsCut,
+    `${prefix}: after ${sent} signups of about ${frameBytes} bytes, the 3 stalled clients should be cut`,
+  ).toBe(3);
+  for (let i = 0; i < 50; i++) await signup();
+
+  // Each client holds at most the cap plus the frame that crossed it.
+  const bound = 4 * (cap + frameBytes);
+  expect(
+    mostBuffered,
+    `${prefix}: bytes the server buffered for its clients should stay under ${bound} (4 clients × (cap + one frame))`,
+  ).toBeLessThan(bound);
+  expect(stats().slowClientsCut, `${prefix}: the reading client must never be cut`).toBe(3);
+  expect(stats().clients, `${prefix}: the reading client is still connected`).toBe(1);
+  await reader.waitForEvents(sent, `${prefix}: the reading client should get every signup`, {
+    type: "signup",
+    timeoutMs: 5000,
+  });
+  expect(reader.data("signup")).toHaveLength(sent);
 }
