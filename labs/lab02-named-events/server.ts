@@ -40,7 +40,7 @@ export function createApp(options: Options) {
   // write() never refuses: for a client that does not read, Node keeps the bytes
   // (res.writableLength) and returns false. Ignored, that grows until the process dies.
   // #region slow-clients
-  function send(res: express.Response, frame: string) {
+  function writeOrCut(res: express.Response, frame: string) {
     if (res.destroyed) return;
     res.write(frame);
     if (res.writableLength > options.maxBufferedBytes) {
@@ -54,7 +54,7 @@ export function createApp(options: Options) {
   function broadcast(event: ServerSentEvent) {
     // Encode once, write the same bytes to every client.
     const frame = encodeEvent(event);
-    for (const res of streams) send(res, frame);
+    for (const res of streams) writeOrCut(res, frame);
     return streams.size;
   }
 
@@ -74,12 +74,12 @@ export function createApp(options: Options) {
       return;
     }
     // A comment as the first bytes: clients ignore it, and it sends the headers at once.
-    send(res, encodeComment("connected"));
+    writeOrCut(res, encodeComment("connected"));
 
     let count = 0;
     const timer = setInterval(() => {
       count += 1;
-      send(res, encodeEvent({ data: `hello world event source #${count}` }));
+      writeOrCut(res, encodeEvent({ data: `hello world event source #${count}` }));
     }, options.intervalMs);
     streams.add(res);
 

@@ -60,7 +60,7 @@ export function createApp(options: Options) {
   let slowClientsCut = 0;
 
   /** Write to one client, and cut it if it has stopped reading (lab 02). */
-  function send(res: express.Response, frame: string) {
+  function writeOrCut(res: express.Response, frame: string) {
     if (res.destroyed) return;
     res.write(frame);
     if (res.writableLength > options.maxBufferedBytes) {
@@ -73,7 +73,7 @@ export function createApp(options: Options) {
   /** Every event gets the next id and a place in the history before anyone sees it. */
   function publish(event: { event?: string; data: string }) {
     const frame = frameOf(history.add(event));
-    for (const res of streams) send(res, frame);
+    for (const res of streams) writeOrCut(res, frame);
     return streams.size;
   }
 
@@ -89,9 +89,10 @@ export function createApp(options: Options) {
   // response (a middleware here), and add the name to every event — ticks end with
   // `from <instanceName>`, signups carry {"name", "instance"}.
 
-  // TODO 3: every options.heartbeatMs (if > 0), send the comment `: ping` to every open stream
-  // (send(res, encodeComment("ping"))), so nginx's proxy_read_timeout never sees a quiet stream.
-  // One timer for all streams, cleared in stop(): a client that leaves must leave nothing behind.
+  // TODO 3: every options.heartbeatMs (if > 0), send the comment `: ping` to every open
+  // stream with writeOrCut(res, encodeComment("ping")), so nginx's proxy_read_timeout never
+  // sees a quiet stream. One timer for all streams, cleared in stop(): a client that leaves
+  // must leave nothing behind.
   const heartbeat: NodeJS.Timeout | undefined = undefined;
   void encodeComment;
 
@@ -136,7 +137,7 @@ export function createApp(options: Options) {
       // Tell the client it cannot have a gap-free stream, then send what we still hold.
       // JSON.stringify escapes anything odd in the id; slice keeps a 10 KB id out of the reply.
       const lastEventId = String(req.get("Last-Event-ID")).slice(0, 40);
-      send(
+      writeOrCut(
         res,
         encodeEvent({
           event: "reset",
@@ -144,7 +145,7 @@ export function createApp(options: Options) {
         }),
       );
     }
-    if (resume.kind !== "fresh") for (const event of resume.events) send(res, frameOf(event));
+    if (resume.kind !== "fresh") for (const event of resume.events) writeOrCut(res, frameOf(event));
     // #endregion
 
     streams.add(res);

@@ -63,6 +63,14 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
     return event === undefined ? { id: entry.id, data } : { id: entry.id, event, data };
   };
 
+  // An id Redis can take: "ms-seq", two whole numbers below 2^64. A Last-Event-ID that is not
+  // one makes XRANGE fail with an error reply — the client's problem, not an outage.
+  const largestIdPart = 2n ** 64n - 1n;
+  const isStreamId = (id: string): boolean => {
+    const parts = /^(\d+)-(\d+)$/.exec(id);
+    return parts !== null && parts.slice(1).every((part) => BigInt(part) <= largestIdPart);
+  };
+
   // Start after the newest event that exists now: older ones are for replay, not live.
   // A concrete id, never "$": "$" asked again after a timeout would skip what arrived between.
   async function newestId(): Promise<string> {
@@ -97,7 +105,8 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
     // TODO 5: XRANGE options.streamKey from lastEventId (inclusive) to "+". If the first
     // entry is the client's own event, replay the rest; if not, it was trimmed (or never
     // existed): answer a reset ("too old" or "unknown id") with every event still kept.
-    void [lastEventId, isAfter];
+    // An id that is not isStreamId(…) never reaches Redis: reset "malformed id", not an outage.
+    void [lastEventId, isAfter, isStreamId];
     return {
       kind: "reset",
       reason: "lab06 TODO 5 (replayAfter) is not done",

@@ -60,7 +60,7 @@ export function createApp(options: Options) {
   let slowClientsCut = 0;
 
   /** Write to one client, and cut it if it has stopped reading (lab 02). */
-  function send(res: express.Response, frame: string) {
+  function writeOrCut(res: express.Response, frame: string) {
     if (res.destroyed) return;
     res.write(frame);
     if (res.writableLength > options.maxBufferedBytes) {
@@ -73,7 +73,7 @@ export function createApp(options: Options) {
   /** Every event gets the next id and a place in the history before anyone sees it. */
   function publish(event: { event?: string; data: string }) {
     const frame = frameOf(history.add(event));
-    for (const res of streams) send(res, frame);
+    for (const res of streams) writeOrCut(res, frame);
     return streams.size;
   }
 
@@ -93,7 +93,7 @@ export function createApp(options: Options) {
   const heartbeat =
     options.heartbeatMs > 0
       ? setInterval(() => {
-          for (const res of streams) send(res, ping);
+          for (const res of streams) writeOrCut(res, ping);
         }, options.heartbeatMs)
       : undefined;
   // #endregion
@@ -145,7 +145,7 @@ export function createApp(options: Options) {
       // Tell the client it cannot have a gap-free stream, then send what we still hold.
       // JSON.stringify escapes anything odd in the id; slice keeps a 10 KB id out of the reply.
       const lastEventId = String(req.get("Last-Event-ID")).slice(0, 40);
-      send(
+      writeOrCut(
         res,
         encodeEvent({
           event: "reset",
@@ -153,7 +153,7 @@ export function createApp(options: Options) {
         }),
       );
     }
-    if (resume.kind !== "fresh") for (const event of resume.events) send(res, frameOf(event));
+    if (resume.kind !== "fresh") for (const event of resume.events) writeOrCut(res, frameOf(event));
     // #endregion
 
     streams.add(res);

@@ -63,6 +63,14 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
     return event === undefined ? { id: entry.id, data } : { id: entry.id, event, data };
   };
 
+  // An id Redis can take: "ms-seq", two whole numbers below 2^64. A Last-Event-ID that is not
+  // one makes XRANGE fail with an error reply — the client's problem, not an outage.
+  const largestIdPart = 2n ** 64n - 1n;
+  const isStreamId = (id: string): boolean => {
+    const parts = /^(\d+)-(\d+)$/.exec(id);
+    return parts !== null && parts.slice(1).every((part) => BigInt(part) <= largestIdPart);
+  };
+
   // Start after the newest event that exists now: older ones are for replay, not live.
   // A concrete id, never "$": "$" asked again after a timeout would skip what arrived between.
   async function newestId(): Promise<string> {
@@ -112,7 +120,7 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
 
   async function replayAfter(lastEventId: string): Promise<Resume> {
     try {
-      if (/^\d+-\d+$/.test(lastEventId)) {
+      if (isStreamId(lastEventId)) {
         // Inclusive start on purpose: finding the client's own last event proves that
         // nothing between it and the rest was trimmed away.
         const fromLast = (await commands.xRange(options.streamKey, lastEventId, "+")) ?? [];
@@ -124,7 +132,11 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
       // followed by everything still kept.
       const held = ((await commands.xRange(options.streamKey, "-", "+")) ?? []).map(toEvent);
       const oldest = held[0]?.id;
-      const tooOld = /^\d+-\d+$/.test(lastEventId) && oldest && isAfter(oldest, lastEventId);
+      // Not an id Redis could take ("abc", "99999999999999999999999-0"): answered like lab 03's
+      // malformed ids, a reset and what is kept, never "Redis unavailable" (the client would
+      // come back with the same id forever).
+      if (!isStreamId(lastEventId)) return { kind: "reset", reason: "malformed id", events: held };
+      const tooOld = oldest !== undefined && isAfter(oldest, lastEventId);
       return { kind: "reset", reason: tooOld ? "too old" : "unknown id", events: held };
     } catch (error) {
       throw new BrokerUnavailableError("Redis is unavailable: cannot replay", { cause: error });

@@ -8,6 +8,7 @@ import cors from "cors";
 import express from "express";
 import { type Broker, type BrokerEvent, BrokerUnavailableError, isAfter } from "./broker.ts";
 import { encodeComment, encodeEvent } from "./encode-event.ts";
+import { answerUnroutedRequests, listen, requireJson } from "./http-errors.ts";
 import { createMemoryBroker } from "./memory-broker.ts";
 import { createRedisBroker } from "./redis-broker.ts";
 
@@ -38,6 +39,8 @@ export interface Options {
   redisBlockMs: number;
   /** Pause before retrying Redis after it went away. */
   redisRetryMs: number;
+  /** Most bytes a client may leave unread before it is cut (lab 02: a client that stops reading). */
+  maxBufferedBytes: number;
 }
 
 export const defaults: Options = {
@@ -56,6 +59,7 @@ export const defaults: Options = {
   streamKey: "events",
   redisBlockMs: 5000,
   redisRetryMs: 500,
+  maxBufferedBytes: 256 * 1024,
 };
 
 /** The broker the options ask for: Redis when there is a URL, memory otherwise. */
@@ -80,6 +84,18 @@ export function createApp(options: Options, broker: Broker) {
   const app = express();
   const streams = new Set<express.Response>();
   let ended = false;
+  let slowClientsCut = 0;
+
+  /** Write to one client, and cut it if it has stopped reading (lab 02). */
+  function writeOrCut(res: express.Response, frame: string) {
+    if (res.destroyed) return;
+    res.write(frame);
+    if (res.writableLength > options.maxBufferedBytes) {
+      slowClientsCut += 1;
+      console.warn(`cut a client that stopped reading (${res.writableLength} bytes unread)`);
+      res.destroy(); // it reconnects with Last-Event-ID and gets what it missed from the broker
+    }
+  }
 
   // Events reach this instance's clients only through the broker: publishing here and on
   // every other instance looks the same to them.
@@ -98,7 +114,7 @@ export function createApp(options: Options, broker: Broker) {
   const heartbeat =
     options.heartbeatMs > 0
       ? setInterval(() => {
-          for (const res of streams) res.write(ping);
+          for (const res of streams) writeOrCut(res, ping);
         }, options.heartbeatMs)
       : undefined;
 
@@ -134,6 +150,12 @@ export function createApp(options: Options, broker: Broker) {
     // would sit there until a buffer fills. This header turns buffering off for this response
     // only; nginx obeys it and strips it, so the client never sees it.
     res.setHeader("X-Accel-Buffering", "no");
+    // HEAD asks for the headers only: answer them and end, without counting a client.
+    if (req.method === "HEAD") {
+      res.flushHeaders();
+      res.end();
+      return;
+    }
     // retry first: it sends the headers (so 'open' fires) and sets the client's delay.
     res.write(encodeEvent({ retry: options.retryMs }));
 
@@ -144,7 +166,7 @@ export function createApp(options: Options, broker: Broker) {
     const send = (event: BrokerEvent) => {
       if (lastSentId !== undefined && !isAfter(event.id, lastSentId)) return;
       lastSentId = event.id;
-      res.write(frameOf(event));
+      writeOrCut(res, frameOf(event));
     };
     // Subscribe before replaying, and hold live events back until the replay is written:
     // an event published meanwhile is then in one of the two, or both, never in neither.
@@ -166,7 +188,8 @@ export function createApp(options: Options, broker: Broker) {
           // Tell the client it cannot have a gap-free stream, then send what is still kept.
           // JSON.stringify escapes anything odd in the id; slice keeps a 10 KB id out of the reply.
           const id = String(lastEventId).slice(0, 40);
-          res.write(
+          writeOrCut(
+            res,
             encodeEvent({
               event: "reset",
               data: JSON.stringify({ reason: resume.reason, lastEventId: id }),
@@ -187,43 +210,52 @@ export function createApp(options: Options, broker: Broker) {
     // #endregion
   });
 
-  app.post("/signup", express.json({ limit: options.maxBodyBytes }), async (req, res) => {
-    const name: unknown = req.body?.name;
-    if (typeof name !== "string" || name.trim() === "") {
-      res
-        .status(400)
-        .json({ error: 'send JSON like {"name": "Ada"}: name must be a non-empty string' });
-      return;
-    }
-    if (name.length > options.maxNameLength) {
-      res.status(400).json({ error: `name must be at most ${options.maxNameLength} characters` });
-      return;
-    }
-    try {
-      const id = await broker.publish({
-        event: "signup",
-        data: JSON.stringify({ name, instance: options.instanceName }),
-      });
-      // Accepted: stored in the broker, on its way to every instance's clients.
-      res.status(202).json({ id });
-    } catch (error) {
-      if (!(error instanceof BrokerUnavailableError)) throw error;
-      // Say so rather than pretend: the event is not acknowledged, the caller may retry.
-      // (If Redis went down mid-command the event may still have been stored: a retry can
-      // then repeat it. Only a 202 is a promise.)
-      res.status(503).json({ error: "the event broker is unavailable; try again shortly" });
-    }
-  });
+  // Only JSON changes state: see "Why CORS does not protect POST" in lab 03's README.
+  app.post(
+    "/signup",
+    requireJson,
+    express.json({ limit: options.maxBodyBytes }),
+    async (req, res) => {
+      const name: unknown = req.body?.name;
+      if (typeof name !== "string" || name.trim() === "") {
+        res
+          .status(400)
+          .json({ error: 'send JSON like {"name": "Ada"}: name must be a non-empty string' });
+        return;
+      }
+      if (name.length > options.maxNameLength) {
+        res.status(400).json({ error: `name must be at most ${options.maxNameLength} characters` });
+        return;
+      }
+      try {
+        const id = await broker.publish({
+          event: "signup",
+          data: JSON.stringify({ name, instance: options.instanceName }),
+        });
+        // Accepted: stored in the broker, on its way to every instance's clients.
+        res.status(202).json({ id });
+      } catch (error) {
+        if (!(error instanceof BrokerUnavailableError)) throw error;
+        // Say so rather than pretend: the event is not acknowledged, the caller may retry.
+        // (If Redis went down mid-command the event may still have been stored: a retry can
+        // then repeat it. Only a 202 is a promise.)
+        res.status(503).json({ error: "the event broker is unavailable; try again shortly" });
+      }
+    },
+  );
 
   // #region end-of-stream
   // The broadcast is over: close every stream, and answer 204 to every reconnect,
   // so clients end in CLOSED instead of retrying forever.
-  app.post("/stream/end", (_req, res) => {
+  app.post("/stream/end", requireJson, (_req, res) => {
     ended = true;
     for (const stream of streams) stream.end();
     res.status(204).end();
   });
   // #endregion
+
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
 
   app.use(
     (
@@ -247,7 +279,7 @@ export function createApp(options: Options, broker: Broker) {
 
   return {
     app,
-    stats: () => ({ clients: streams.size }),
+    stats: () => ({ clients: streams.size, slowClientsCut }),
     /** End every open stream: each client gets a clean end and reconnects after retryMs. */
     endStreams: () => {
       for (const res of streams) res.end();
@@ -263,9 +295,13 @@ export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const broker = await createBroker(options);
   const { app, stats, stop, endStreams } = createApp(options, broker);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(options.port, options.host, () => resolve(listening));
-  });
+  const server: Server = await listen(app, options.port, options.host, 6).catch(
+    async (error: unknown) => {
+      stop();
+      await broker.close(); // no Redis connection left behind when the port is taken
+      throw error;
+    },
+  );
   const { port } = server.address() as AddressInfo;
   let shutdown: Promise<void> | undefined;
   return {
