@@ -68,7 +68,8 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
   const largestIdPart = 2n ** 64n - 1n;
   const isStreamId = (id: string): boolean => {
     const parts = /^(\d+)-(\d+)$/.exec(id);
-    return parts !== null && parts.slice(1).every((part) => BigInt(part) <= largestIdPart);
+    if (!parts) return false;
+    return parts.slice(1).every((part) => BigInt(part) <= largestIdPart);
   };
 
   // Start after the newest event that exists now: older ones are for replay, not live.
