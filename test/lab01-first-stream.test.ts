@@ -100,7 +100,12 @@ describe("lab01 — first stream", () => {
     const { url } = await startLab(lab, { intervalMs: 20 });
     const client = connect(`${url}/stream`);
     const events = await client.waitForEvents(3, "the client should receive 3 messages");
-    expect(events.map((event) => event.type)).toEqual(["message", "message", "message"]);
+    // A fourth may have come in while the test looked: only the first three are checked.
+    expect(events.slice(0, 3).map((event) => event.type)).toEqual([
+      "message",
+      "message",
+      "message",
+    ]);
   });
 
   test("the page on the Vite dev server may read the stream (CORS)", async () => {
@@ -121,7 +126,10 @@ describe("lab01 — first stream", () => {
 
     const clients = Array.from({ length: 20 }, () => connect(`${lab01.url}/stream`));
     await Promise.all(
-      clients.map((client) => client.waitForEvents(1, "each client should get a message")),
+      // 20 connections at once on a busy machine: a generous deadline, met in ms when idle.
+      clients.map((client) =>
+        client.waitForEvents(1, "each client should get a message", { timeoutMs: 10_000 }),
+      ),
     );
     // Each stream's interval is one timer; counted while all 20 run, so other timers
     // coming and going in the test process do not blur how many are left.
