@@ -175,7 +175,13 @@ describe("lab02 — the signup broadcast", () => {
         type: "application/json",
         status: 400,
       },
-      { what: "an empty name", body: '{"name":"  "}', type: "application/json", status: 400 },
+      { what: "an empty name", body: '{"name":""}', type: "application/json", status: 400 },
+      {
+        what: "a blank name (only spaces)",
+        body: '{"name":"  "}',
+        type: "application/json",
+        status: 400,
+      },
       {
         what: "a body over the limit",
         body: JSON.stringify({ name: "x".repeat(500) }),
@@ -203,5 +209,47 @@ describe("lab02 — the signup broadcast", () => {
     expect(client.data("signup"), "only the valid signup may be broadcast").toEqual([
       '{"name":"Grace"}',
     ]);
+  });
+
+  test("TODO 4 · a name one character over the limit, in a body that fits, gets 400; at the limit it is welcome", async () => {
+    // maxNameLength 20 in a 1 KB body: only the name check can refuse these, not the body limit.
+    const { url } = await startLab(lab, {
+      intervalMs: 60_000,
+      maxNameLength: 20,
+      maxBodyBytes: 1024,
+    });
+    // This test needs TODO 3: a plain signup must be accepted before limits mean anything.
+    const plain = await request(url).post("/signup").send({ name: "Ada" });
+    expect(
+      plain.status,
+      `lab02 TODO 3: POST /signup with {"name":"Ada"} should answer 202 — got ${plain.status}`,
+    ).toBe(202);
+    const client = connect(`${url}/stream`, { eventTypes: ["signup"] });
+    await client.waitForOpen("the client should connect");
+
+    const tooLong = await request(url)
+      .post("/signup")
+      .send({ name: "x".repeat(21) });
+    expect(
+      tooLong.status,
+      `lab02 TODO 4: a 21-character name with maxNameLength 20 should answer 400 (the body is only 33 bytes, so the body limit does not catch it) — got ${tooLong.status}`,
+    ).toBe(400);
+    expect(typeof tooLong.body.error, 'lab02 TODO 4: answer JSON {"error": "…"}').toBe("string");
+
+    const atLimit = await request(url)
+      .post("/signup")
+      .send({ name: "y".repeat(20) });
+    expect(
+      atLimit.status,
+      `lab02 TODO 4: a name of exactly maxNameLength (20) characters is allowed and should answer 202 — got ${atLimit.status} ${JSON.stringify(atLimit.body)} (> the limit, not >=)`,
+    ).toBe(202);
+    await client.waitForEvents(1, "lab02 TODO 3: the 20-character signup should arrive", {
+      type: "signup",
+    });
+    await delay(20);
+    expect(
+      client.data("signup"),
+      "lab02 TODO 4: only the name within the limit may be broadcast",
+    ).toEqual([JSON.stringify({ name: "y".repeat(20) })]);
   });
 });

@@ -119,6 +119,46 @@ describe("lab03 — Last-Event-ID replay", () => {
   );
 });
 
+describe("lab03 — the edges of the history", () => {
+  test("TODO 4 · with 7..10 held, Last-Event-ID 6 resumes with 7..10 and 5 gets a reset (too old)", async () => {
+    // historySize 4 and 10 events: the server holds 7..10. A client that saw 6 misses nothing
+    // the server lacks; a client that saw 5 missed 6, which is gone: only a reset is honest.
+    const { url } = await startLab(lab, { intervalMs: 0, historySize: 4 });
+    await publishSignups(url, 10);
+    const six = await resumeWith(url, "6", 4);
+    expect(
+      six.events.map((event) => (event.event === "reset" ? "reset" : event.id)),
+      six.events.length === 0
+        ? "lab03 TODO 3: after Last-Event-ID 6, replay the held events after it (7..10) — nothing came"
+        : "lab03 TODO 4: Last-Event-ID 6 with 7..10 held is NOT too old (nothing after 6 was dropped): replay 7..10, no reset",
+    ).toEqual(["7", "8", "9", "10"]);
+    const five = await resumeWith(url, "5", 5);
+    expect(
+      five.events.map((event) =>
+        event.event === "reset" ? `reset (${JSON.parse(event.data).reason})` : event.id,
+      ),
+      'lab03 TODO 4: Last-Event-ID 5 with 7..10 held missed event 6, which is gone: send a reset with reason "too old", then 7..10 — replaying 7..10 alone would hide the gap',
+    ).toEqual(["reset (too old)", "7", "8", "9", "10"]);
+  });
+
+  test("TODO 4 · the newest id resumes with nothing, one past it is an unknown id", async () => {
+    const { url } = await startLab(lab, { intervalMs: 0, historySize: 4 });
+    await publishSignups(url, 10);
+    const ten = await resumeWith(url, "10", 1);
+    expect(
+      ten.events.map((event) => event.event ?? event.id),
+      "lab03 TODO 4: Last-Event-ID 10 is the newest event: the client is up to date, nothing to send",
+    ).toEqual([]);
+    const eleven = await resumeWith(url, "11", 5);
+    expect(
+      eleven.events.map((event) =>
+        event.event === "reset" ? `reset (${JSON.parse(event.data).reason})` : event.id,
+      ),
+      'lab03 TODO 4: Last-Event-ID 11 was never given out (the newest is 10): reset with reason "unknown id", then 7..10',
+    ).toEqual(["reset (unknown id)", "7", "8", "9", "10"]);
+  });
+});
+
 describe("lab03 — reconnecting for real", () => {
   test("after the server cuts the stream, the client waits `retry`, resumes, and misses nothing", async () => {
     const retryMs = 200;
@@ -163,6 +203,15 @@ describe("lab03 — reconnecting for real", () => {
 
   test("HTTP 204 stops the client for good: CLOSED, no more reconnects", async () => {
     const server = await startLab(lab, { intervalMs: 5, retryMs: 20 });
+    // The client must come back quickly to be told 204: that needs TODO 2's retry: line.
+    const opening = await readRawStream(`${server.url}/stream`, {
+      until: (text) => parseEventStream(text).retries.length > 0,
+      timeoutMs: 500,
+    });
+    expect(
+      parseEventStream(opening.text).retries,
+      "lab03 TODO 2 (this TODO 5 test needs it): send `retry: 20` when the stream opens, so the client comes back in time to be told 204",
+    ).toEqual([20]);
     const client = connect(`${server.url}/stream`);
     await client.waitForEvents(1, "the client should get a tick");
 

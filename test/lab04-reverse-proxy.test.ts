@@ -1,7 +1,7 @@
 import http from "node:http";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, test } from "vitest";
+import { startProxyUnawareApp, type UnawareAppOptions } from "./fixtures/proxy-unaware-app.ts";
 import {
   connect,
   labFile,
@@ -21,15 +21,11 @@ const labTemplate = labFile(lab, "nginx.conf.template");
 const defaultTemplate = path.join(repoRoot, "proxy", "default-proxy.conf.template");
 
 /**
- * Lab 03's finished server, which knows nothing about proxies (no X-Accel-Buffering).
- * It shows the con, and checks that the nginx config fixes it on its own.
+ * An event-stream app that knows nothing about proxies (no X-Accel-Buffering), shipped
+ * under test/fixtures. It shows the con, and checks that the nginx config fixes it on its own.
  */
-async function startUnawareApp(options: Record<string, unknown>) {
-  const file = path.join(repoRoot, "solutions", "lab03-reconnection", "server.ts");
-  const { startServer } = (await import(pathToFileURL(file).href)) as {
-    startServer(options: object): Promise<{ url: string; close(): Promise<void> }>;
-  };
-  const app = await startServer({ port: 0, host: "127.0.0.1", ...options });
+async function startUnawareApp(options: UnawareAppOptions) {
+  const app = await startProxyUnawareApp(options);
   onCleanup(() => app.close());
   return app;
 }
@@ -61,10 +57,9 @@ describe("lab04 — the con: nginx's default proxying holds the stream back", ()
     const nginx = await startNginx(defaultTemplate, { APP_UPSTREAM: upstreamOf(app.url) });
 
     const direct = await readEvents(app.url, 1, 1000);
-    expect(
-      direct.firstEventAt,
-      "direct to the app, the first event should come within 200 ms",
-    ).toBeLessThan(200);
+    // Direct, the first event comes within a tick or two (more on a busy machine): only
+    // that it comes within the 1 s read matters here; the lump below is the measure.
+    expect(direct.firstEventAt, "direct to the app, an event should come within 1 s").toBeDefined();
 
     const quietSpanMs = 500;
     const lump = await readEvents(nginx.url, 1, 5000);
@@ -94,11 +89,19 @@ describe("lab04 — the fixes", () => {
     ).toBe("no");
 
     const nginx = await startNginx(defaultTemplate, { APP_UPSTREAM: upstreamOf(url) });
-    const proxied = await readEvents(nginx.url, 1, 1000);
+    // Buffered, the first event would wait for ~80 events' worth (4 KB at 20 ms: ~1.6 s) and
+    // come in a lump; 600 ms leaves room for a busy machine and none for a full buffer.
+    const proxied = await readEvents(nginx.url, 3, 1500);
+    const tookMs =
+      proxied.firstEventAt === undefined ? "over 1500" : Math.round(proxied.firstEventAt);
     expect(
       proxied.firstEventAt ?? Number.POSITIVE_INFINITY,
-      `lab04 TODO 1: with X-Accel-Buffering: no the first event should pass a default nginx within 150 ms. ${nginx.errorLog()}`,
-    ).toBeLessThan(150);
+      `lab04 TODO 1: with X-Accel-Buffering: no the first event should pass a default nginx within 600 ms; it took ${tookMs} ms. ${nginx.errorLog()}`,
+    ).toBeLessThan(600);
+    expect(
+      proxied.eventsInFirstChunk,
+      "lab04 TODO 1: with X-Accel-Buffering: no events should pass a default nginx one by one, not in a lump",
+    ).toBeLessThanOrEqual(2);
     expect(
       proxied.response?.headers["x-accel-buffering"],
       "nginx obeys X-Accel-Buffering and removes it: the client never sees it",
@@ -106,18 +109,23 @@ describe("lab04 — the fixes", () => {
   });
 
   test("the lab's nginx config alone streams every event at once and in order, even for an app without the header", async () => {
+    // This app ends its body by closing the connection (no chunks), whatever protocol nginx
+    // asks in: with buffering on, nginx then waits for a full buffer even over HTTP/1.1, so
+    // only proxy_buffering off (TODO 2) streams it. (Chunked bodies pass a buffering nginx
+    // chunk by chunk: that is why TODO 3 alone seems to fix an Express app — see the README.)
     const intervalMs = 20;
-    const app = await startUnawareApp({ intervalMs });
+    const app = await startUnawareApp({ intervalMs, framing: "close" });
     const nginx = await startNginx(labTemplate, { APP_UPSTREAM: upstreamOf(app.url) });
 
     const direct = await readEvents(app.url, 1, 1000);
     const proxied = await readEvents(nginx.url, 10, 1000);
-    const boundMs = (direct.firstEventAt ?? 0) + intervalMs + 100;
+    // Buffered, the first event would wait for a full 4 KB (~80 events: ~1.6 s) and come in a lump.
+    const boundMs = (direct.firstEventAt ?? 0) + intervalMs + 400;
     expect(
       proxied.firstEventAt ?? Number.POSITIVE_INFINITY,
       `lab04 TODO 2: through nginx the first event should arrive within ${Math.round(boundMs)} ms ` +
         `(direct: ${Math.round(direct.firstEventAt ?? 0)} ms); it took ${proxied.firstEventAt === undefined ? "over 1000" : Math.round(proxied.firstEventAt)} ms. ` +
-        `Set proxy_buffering off in location /stream. ${nginx.errorLog()}`,
+        `Set proxy_buffering off in location /stream: this app sends no chunks, so a buffering nginx waits for a full buffer. ${nginx.errorLog()}`,
     ).toBeLessThan(boundMs);
     const ids = proxied.events.map((event) => Number(event.id));
     expect(ids, "every event, in order, none lost or repeated").toEqual(
@@ -126,7 +134,7 @@ describe("lab04 — the fixes", () => {
     expect(ids.length).toBeGreaterThanOrEqual(10);
     expect(
       proxied.eventsInFirstChunk,
-      "lab04 TODO 2: events should arrive one by one, not in a lump",
+      `lab04 TODO 2: events should arrive one by one, not in a lump (the first chunk held ${proxied.eventsInFirstChunk}): set proxy_buffering off in location /stream`,
     ).toBeLessThanOrEqual(2);
   });
 
