@@ -1,0 +1,40 @@
+// Bytes off the network → server-sent events. Runs the same in the browser and in Node.
+// The network cuts a stream wherever it likes: an event, a line, even one character can
+// arrive in two chunks. Nothing here may assume a chunk holds whole events.
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+
+export type { EventSourceMessage };
+
+/**
+ * Read a response body (fetch's `response.body`) and yield each event as soon as its blank
+ * line has arrived. `onChunk` is told the size of every network chunk, for the curious.
+ */
+export async function* readEventStream(
+  body: ReadableStream<Uint8Array>,
+  { onChunk }: { onChunk?: (bytes: Uint8Array) => void } = {},
+): AsyncGenerator<EventSourceMessage> {
+  const ready: EventSourceMessage[] = [];
+  // #region parse
+  // eventsource-parser keeps the unfinished line and event between feeds, and knows that
+  // a line may end in \n, \r\n or a lone \r (even with the \r and \n in two chunks).
+  const parser = createParser({ onEvent: (event) => ready.push(event) });
+  // One decoder for the whole stream: with { stream: true } it keeps the first bytes of a
+  // character that was cut in two, instead of turning each half into "\uFFFD".
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      onChunk?.(value);
+      parser.feed(decoder.decode(value, { stream: true }));
+      yield* ready.splice(0);
+    }
+    parser.feed(decoder.decode()); // whatever the decoder still held
+    yield* ready.splice(0);
+  } finally {
+    // The caller stopped early (break, an error, abort): let go of the connection.
+    await reader.cancel().catch(() => {});
+  }
+  // #endregion
+}
