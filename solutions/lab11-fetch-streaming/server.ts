@@ -83,9 +83,15 @@ export function createApp(options: Options) {
     }
   }
 
-  async function streamAnswer(res: express.Response, request: ChatRequest, signal: AbortSignal) {
+  async function streamAnswer(
+    res: express.Response,
+    request: ChatRequest,
+    generation: AbortController,
+  ) {
+    const { signal } = generation;
     const started = performance.now();
     let tokens = 0;
+    generations.add(generation);
     try {
       // #region stream-tokens
       for await (const text of generateAnswer(request, {
@@ -113,6 +119,7 @@ export function createApp(options: Options) {
       send(res, encodeEvent({ event: "error", data: JSON.stringify({ message, tokens }) }));
       // #endregion
     } finally {
+      generations.delete(generation);
       res.end();
     }
   }
@@ -147,20 +154,18 @@ export function createApp(options: Options) {
     res.flushHeaders();
 
     const generation = new AbortController();
-    generations.add(generation);
     // #region stop-on-close
     // `res` closes when the answer ended or the client went away (Stop, tab closed, network).
     // If the answer had not ended, stop generating: nobody reads the tokens any more.
     // (Not req.on("close"): for a POST it fires as soon as the body has been read.)
     res.on("close", () => {
-      generations.delete(generation);
       if (!res.writableFinished) {
         counts.abortedByClient += 1;
         generation.abort();
       }
     });
     // #endregion
-    void streamAnswer(res, parsed.request, generation.signal);
+    void streamAnswer(res, parsed.request, generation);
   });
 
   // Rule: a known path with the wrong method says which methods it has.
