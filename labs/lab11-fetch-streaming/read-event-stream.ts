@@ -7,7 +7,7 @@ export type { EventSourceMessage };
 
 /**
  * Read a response body (fetch's `response.body`) and yield each event as soon as its blank
- * line has arrived. `onChunk` is told the size of every network chunk, for the curious.
+ * line has arrived. `onChunk` sees every network chunk as it arrives (the page counts them).
  */
 export async function* readEventStream(
   body: ReadableStream<Uint8Array>,
@@ -35,5 +35,4 @@ export async function* readEventStream(
     // The caller stopped early (break, an error, abort): let go of the connection.
     await reader.cancel().catch(() => {});
   }
-  // #endregion
 }
