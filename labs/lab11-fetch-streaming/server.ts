@@ -109,7 +109,10 @@ export function createApp(options: Options) {
       // #endregion
     } catch (error) {
       // The client left and the generation was aborted: there is nobody to tell.
-      if (signal.aborted) return;
+      if (signal.aborted) {
+        console.log(`lab11: generation stopped after ${tokens} tokens: the client left`);
+        return;
+      }
       counts.failed += 1;
       console.warn(`lab11: generation failed after ${tokens} tokens: ${error}`);
       // TODO 5: the status (200) and headers already left with the first bytes: res.status(500)
@@ -232,6 +235,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     port: Number(process.env.PORT ?? defaults.port),
     host: process.env.HOST ?? defaults.host,
     noBufferingHeader: process.env.NO_BUFFERING_HEADER !== "0",
+  }).catch((error: Error) => {
+    console.error(error.message); // "port 8080 is in use — …": the message is the help
+    process.exit(1);
   });
   console.log(`lab11 chat on ${url}/chat — try:`);
   console.log(`  curl -N -H 'Content-Type: application/json' -d '{"prompt":"hi"}' ${url}/chat`);
