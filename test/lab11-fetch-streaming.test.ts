@@ -1,6 +1,7 @@
 import path from "node:path";
 import { EventSource } from "eventsource";
 import type { EventSourceMessage } from "eventsource-parser";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import { describe, expect, test } from "vitest";
 import {
   activeTimers,
@@ -231,11 +232,11 @@ describe("lab11 — reading the bytes, however the network cuts them", () => {
    * The server sends piece n only once the client has received piece n-1, so every piece
    * is a chunk of its own — checked, not hoped for.
    */
-  async function readThroughLab(pieces: Uint8Array[]) {
-    const { readEventStream } = await importLab<{ readEventStream: ReadEventStream }>(
-      lab,
-      "read-event-stream.ts",
-    );
+  async function readThroughLab(pieces: Uint8Array[], reader?: ReadEventStream) {
+    const readEventStream =
+      reader ??
+      (await importLab<{ readEventStream: ReadEventStream }>(lab, "read-event-stream.ts"))
+        .readEventStream;
     const received: Uint8Array[] = [];
     const chunking = await startChunkingServer(pieces, {
       before: (index) =>
@@ -320,6 +321,24 @@ describe("lab11 — reading the bytes, however the network cuts them", () => {
       `lab11 TODO 2: decode with ONE TextDecoder and { stream: true }: a new decoder per chunk turns each half of a character into "\\uFFFD" — got ${JSON.stringify(text)}`,
     ).toBe("café 東京 🙂");
     expect(events.map((event) => event.event)).toEqual(["token", "done"]);
+  });
+
+  test("the library's one-liner, TextDecoderStream + EventSourceParserStream, reads the same cut bytes", async () => {
+    const pipeline: ReadEventStream = async function* (body) {
+      // (The cast only calms TypeScript's DOM types: a Uint8Array is a BufferSource.)
+      const decoder = new TextDecoderStream() as TransformStream<Uint8Array, string>;
+      yield* body.pipeThrough(decoder).pipeThrough(new EventSourceParserStream());
+    };
+    const smile = Buffer.from("🙂");
+    const events = await readThroughLab(
+      [
+        ...cutEvents.slice(0, 3),
+        bytes('\r\nevent: token\r\ndata: {"text":"', smile.subarray(0, 1)),
+        bytes(smile.subarray(1), '"}\r\n\r\n'),
+      ],
+      pipeline,
+    );
+    expect(events).toEqual([expectedCut[0], { event: "token", data: '{"text":"🙂"}' }]);
   });
 
   test("TODO 2 · wherever one chunk boundary falls in a real answer, the same tokens come out", async () => {
