@@ -19,11 +19,11 @@ export async function* readEventStream(
       const { done, value } = await reader.read();
       if (done) break;
       onChunk?.(value);
+      // TODO 1: one event may come in several chunks, and lines may end in \r\n: feed the text to
+      // eventsource-parser's `createParser({ onEvent })` instead of splitting each chunk on blank lines.
       // TODO 2: one chunk may end in the middle of a character (é is 2 bytes, 🙂 is 4): decode with
       // ONE TextDecoder for the whole stream, `decoder.decode(value, { stream: true })`, flushed at the end.
       const text = new TextDecoder().decode(value);
-      // TODO 1: one event may come in several chunks, and lines may end in \r\n: feed the text to
-      // eventsource-parser's `createParser({ onEvent })` instead of splitting each chunk on blank lines.
       for (const block of text.split("\n\n")) {
         const lines = block.split("\n");
         const event = lines.find((line) => line.startsWith("event: "))?.slice("event: ".length);
