@@ -405,7 +405,6 @@ describe("lab11 — Stop: the server notices and stops generating", () => {
     expect(after.abortedByClient, "lab11 TODO 4: count the abort in stats().abortedByClient").toBe(
       1,
     );
-    expect(stopMs, "the server should notice within a few token intervals").toBeLessThan(500);
 
     await delay(intervalMs * 5);
     expect(
