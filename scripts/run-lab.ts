@@ -98,13 +98,13 @@ async function startBehindNginx(template: string, port: number) {
     const appPort = port + 1 + i;
     startAppServer(labDir, appPort, { HOST: "127.0.0.1", INSTANCE: name, ...redisEnv });
     vars[`APP_${i + 1}`] = `127.0.0.1:${appPort}`;
-    console.log(`  ${name}    http://127.0.0.1:${appPort}/stream   (direct, bypassing nginx)`);
+    console.log(`  ${name}    http://127.0.0.1:${appPort}${endpoint}   (direct, bypassing nginx)`);
   });
   vars.APP_UPSTREAM = vars.APP_1 ?? "";
   const launch = async () => {
     try {
       nginx = await launchNginx(template, vars, { port });
-      console.log(`  nginx   ${nginx.url}/stream   (${path.relative(root, template)})`);
+      console.log(`  nginx   ${nginx.url}${endpoint}   (${path.relative(root, template)})`);
     } catch (error) {
       console.error(`nginx did not start: ${(error as Error).message}`);
     }
@@ -129,6 +129,8 @@ process.on("SIGINT", stopAll);
 process.on("SIGTERM", stopAll);
 
 const labDir = findLab(track, which);
+// Lab 11 streams the answer to a POST /chat; every other lab streams GET /stream.
+const endpoint = path.basename(labDir).startsWith("lab11-") ? "/chat (POST)" : "/stream";
 const serverPort = Number(process.env.PORT ?? 8080);
 const serverUrl = `http://localhost:${serverPort}`;
 const template = path.join(labDir, "nginx.conf.template");
@@ -144,8 +146,8 @@ const pageUrl = vite?.resolvedUrls?.local[0];
 console.log(`\n${path.relative(root, labDir)}`);
 console.log(
   existsSync(template)
-    ? `  proxied ${serverUrl}/stream   (through nginx; the app restarts when you save server.ts)`
-    : `  server  ${serverUrl}/stream   (restarts when you save server.ts)`,
+    ? `  proxied ${serverUrl}${endpoint}   (through nginx; the app restarts when you save server.ts)`
+    : `  server  ${serverUrl}${endpoint}   (restarts when you save server.ts)`,
 );
 if (pageUrl) console.log(`  page    ${pageUrl}?server=${encodeURIComponent(serverUrl)}`);
 console.log(`  check   npm test -- ${path.basename(labDir).slice(0, 5)}\n`);

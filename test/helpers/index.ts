@@ -7,6 +7,7 @@ export {
   serveClient,
 } from "./browser.ts";
 export { chromiumArgs, findChromium, launchBrowser } from "./chromium.ts";
+export { type ChunkingServer, startChunkingServer } from "./chunking-server.ts";
 export { onCleanup } from "./cleanup.ts";
 export { acceptsConnections, freePort } from "./free-port.ts";
 export {

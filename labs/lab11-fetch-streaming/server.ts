@@ -1,0 +1,244 @@
+// Lab 11 — streaming a response to a request: POST /chat answers with an event stream,
+// the way chat and AI APIs do. EventSource cannot send a POST; the client reads it with fetch.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import cors from "cors";
+import express from "express";
+import { encodeEvent } from "./encode-event.ts";
+import { answerTokens, type ChatRequest, generateAnswer } from "./simulated-model.ts";
+
+export interface Options {
+  port: number;
+  host: string;
+  corsOrigins: string[];
+  /** Largest request body accepted, in bytes; a bigger one gets 413. */
+  maxBodyBytes: number;
+  maxPromptLength: number;
+  /** The most tokens one answer may have; a request's maxTokens must not exceed it. */
+  maxTokensLimit: number;
+  /** Milliseconds between two tokens: how fast the simulated model "thinks". */
+  tokenIntervalMs: number;
+  /** A client that falls this far behind (bytes queued in Node) is cut off. */
+  maxBufferedBytes: number;
+  /** Send `X-Accel-Buffering: no`. Only the proxy demo turns it off, to test nginx's config alone. */
+  noBufferingHeader: boolean;
+}
+
+export const defaults: Options = {
+  port: 8080,
+  host: "localhost",
+  corsOrigins: ["http://localhost:5173", "http://127.0.0.1:5173"],
+  maxBodyBytes: 4 * 1024,
+  maxPromptLength: 1000,
+  maxTokensLimit: 500,
+  tokenIntervalMs: 80,
+  maxBufferedBytes: 256 * 1024,
+  noBufferingHeader: true,
+};
+
+/** Check the JSON body before anything is streamed: a bad request still gets a real 400. */
+export function parseChatRequest(
+  body: unknown,
+  options: Options,
+): { request: ChatRequest } | { error: string } {
+  const { prompt, maxTokens = 100, failAfterTokens } = (body ?? {}) as Record<string, unknown>;
+  if (typeof prompt !== "string" || prompt.trim() === "")
+    return { error: 'send JSON like {"prompt": "Why is the sky blue?"}: prompt must be a string' };
+  if (prompt.length > options.maxPromptLength)
+    return { error: `prompt must be at most ${options.maxPromptLength} characters` };
+  const whole = (value: unknown, min: number) =>
+    typeof value === "number" && Number.isInteger(value) && value >= min;
+  if (!whole(maxTokens, 1) || (maxTokens as number) > options.maxTokensLimit)
+    return { error: `maxTokens must be a whole number from 1 to ${options.maxTokensLimit}` };
+  if (failAfterTokens !== undefined && !whole(failAfterTokens, 0))
+    return { error: "failAfterTokens must be a whole number (0 or more)" };
+  return {
+    request: {
+      prompt,
+      maxTokens: maxTokens as number,
+      failAfterTokens: failAfterTokens as number | undefined,
+    },
+  };
+}
+
+export function createApp(options: Options) {
+  const app = express();
+  const generations = new Set<AbortController>();
+  const counts = {
+    tokensGenerated: 0,
+    completed: 0,
+    failed: 0,
+    abortedByClient: 0,
+    slowClientsCut: 0,
+  };
+
+  /** Write a frame; a client that stopped reading is cut off (which also stops its generation). */
+  function send(res: express.Response, frame: string) {
+    res.write(frame);
+    if (res.writableLength > options.maxBufferedBytes && !res.destroyed) {
+      counts.slowClientsCut += 1;
+      console.warn(`lab11: cut a client ${res.writableLength} bytes behind`);
+      res.destroy();
+    }
+  }
+
+  async function streamAnswer(
+    res: express.Response,
+    request: ChatRequest,
+    generation: AbortController,
+  ) {
+    const { signal } = generation;
+    const started = performance.now();
+    let tokens = 0;
+    generations.add(generation);
+    try {
+      // #region stream-tokens
+      for await (const text of generateAnswer(request, {
+        intervalMs: options.tokenIntervalMs,
+        signal,
+      })) {
+        counts.tokensGenerated += 1;
+        send(res, encodeEvent({ event: "token", data: JSON.stringify({ index: tokens, text }) }));
+        tokens += 1;
+      }
+      const finishReason = tokens < answerTokens(request.prompt).length ? "max_tokens" : "end";
+      const ms = Math.round(performance.now() - started);
+      send(res, encodeEvent({ event: "done", data: JSON.stringify({ tokens, finishReason, ms }) }));
+      counts.completed += 1;
+      // #endregion
+    } catch (error) {
+      // The client left and the generation was aborted: there is nobody to tell.
+      if (signal.aborted) {
+        console.log(`lab11: generation stopped after ${tokens} tokens: the client left`);
+        return;
+      }
+      counts.failed += 1;
+      console.warn(`lab11: generation failed after ${tokens} tokens: ${error}`);
+      // TODO 5: the status (200) and headers already left with the first bytes: res.status(500)
+      // is too late. Send `event: error` with JSON { message, tokens }, so the client knows.
+    } finally {
+      generations.delete(generation);
+      res.end();
+    }
+  }
+
+  app.use(
+    cors({
+      origin: options.corsOrigins,
+      // A JSON POST from another origin is preflighted: Content-Type must be allowed.
+      allowedHeaders: ["Content-Type"],
+    }),
+  );
+
+  // #region require-json
+  // Only a JSON body is accepted. A foreign page cannot send this type without a CORS
+  // preflight (which the allowlist refuses), so no other site can start answers for a user.
+  const requireJson: express.RequestHandler = (req, res, next) => {
+    if (req.is("application/json")) next();
+    else res.status(415).json({ error: "send the request as Content-Type: application/json" });
+  };
+  // #endregion
+
+  app.post("/chat", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
+    const parsed = parseChatRequest(req.body, options);
+    if ("error" in parsed) {
+      res.status(400).json({ error: parsed.error });
+      return;
+    }
+    // From here on the answer is a stream: 200 and these headers go out now, for good.
+    res.setHeader("Content-Type", "text/event-stream");
+    res.setHeader("Cache-Control", "no-cache");
+    if (options.noBufferingHeader) res.setHeader("X-Accel-Buffering", "no");
+    res.flushHeaders();
+
+    const generation = new AbortController();
+    // TODO 4: when `res` closes before the answer finished (`!res.writableFinished`) the client
+    // left: count it in counts.abortedByClient and call generation.abort() to stop generating.
+    // (Listen on res, not req: for a POST, req "close" fires as soon as the body was read.)
+    void streamAnswer(res, parsed.request, generation);
+  });
+
+  // Rule: a known path with the wrong method says which methods it has.
+  app.all("/chat", (_req, res) => {
+    res.set("Allow", "POST").status(405).json({ error: "use POST /chat with a JSON body" });
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: "not found: the endpoint is POST /chat" });
+  });
+
+  app.use(
+    (
+      error: { status?: number; type?: string; message: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      const status = error.status ?? 500;
+      const message =
+        error.type === "entity.too.large"
+          ? `body too large: at most ${options.maxBodyBytes} bytes`
+          : error.type === "entity.parse.failed"
+            ? "body is not valid JSON"
+            : status === 500
+              ? "internal error"
+              : error.message;
+      res.status(status).json({ error: message });
+    },
+  );
+
+  return {
+    app,
+    stats: () => ({ generating: generations.size, ...counts }),
+    /** Stop every generation still running (the server is shutting down). */
+    stop: () => {
+      for (const generation of generations) generation.abort();
+    },
+  };
+}
+
+export async function startServer(overrides: Partial<Options> = {}) {
+  const options = { ...defaults, ...overrides };
+  const { app, stats, stop } = createApp(options);
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(options.port, options.host);
+    listening.once("listening", () => resolve(listening));
+    listening.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(
+              `port ${options.port} is in use — stop the other server or pick another: PORT=9090 npm run lab -- 11`,
+            )
+          : error,
+      ),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    server,
+    stats,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        stop();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// HOST=0.0.0.0 lets nginx in another container reach the app; NO_BUFFERING_HEADER=0 leaves
+// X-Accel-Buffering out, to see what nginx's config alone does.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { url } = await startServer({
+    port: Number(process.env.PORT ?? defaults.port),
+    host: process.env.HOST ?? defaults.host,
+    noBufferingHeader: process.env.NO_BUFFERING_HEADER !== "0",
+  }).catch((error: Error) => {
+    console.error(error.message); // "port 8080 is in use — …": the message is the help
+    process.exit(1);
+  });
+  console.log(`lab11 chat on ${url}/chat — try:`);
+  console.log(`  curl -N -H 'Content-Type: application/json' -d '{"prompt":"hi"}' ${url}/chat`);
+}
