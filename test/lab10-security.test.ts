@@ -435,22 +435,22 @@ describe("lab10 — bounds", () => {
   });
 
   test.each([
-    ["a form post", "application/x-www-form-urlencoded", "text=hi", 415],
-    ["text/plain (a no-cors fetch)", "text/plain", '{"text":"hi"}', 415],
-    ["invalid JSON", "application/json", '{"text":', 400],
+    ["a form post", 415, "application/x-www-form-urlencoded", "text=hi"],
+    ["text/plain (a no-cors fetch)", 415, "text/plain", '{"text":"hi"}'],
+    ["invalid JSON", 400, "application/json", '{"text":'],
     [
       "a body over maxBodyBytes",
+      413,
       "application/json",
       JSON.stringify({ text: "x".repeat(400) }),
-      413,
     ],
     [
       "a text over maxTextLength",
+      400,
       "application/json",
       JSON.stringify({ text: "x".repeat(150) }),
-      400,
     ],
-  ])("POST /publish with %s → %i and a JSON error", async (_what, type, body, status) => {
+  ] as const)("POST /publish with %s → %i and a JSON error", async (_what, status, type, body) => {
     const { url } = await startLab(lab, { maxBodyBytes: 300, maxTextLength: 100 });
     const ada = await signedIn(url, "ada");
     const response = await request(url)
