@@ -221,7 +221,7 @@ export function createApp(options: Options) {
     res.write(encodeEvent({ retry: options.retryMs }));
     const listener: Listener = { user: session.user, sessionId: session.id, res };
     streams.add(listener);
-    // For TODO 6: end this stream at session.expiresAt (a timer, cleared when the stream closes).
+    // (TODO 6, second part) end this stream at session.expiresAt: a timer, cleared when the stream closes.
     res.on("close", () => {
       streams.remove(listener);
     });
