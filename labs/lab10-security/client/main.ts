@@ -109,9 +109,15 @@ async function signIn(user: string) {
   await connect();
 }
 
+// A fetch that CORS blocks only says "Failed to fetch": the console has the reason.
+const trySignIn = (user: string) =>
+  signIn(user).catch((error: Error) =>
+    show("closed", `Could not sign in (${error.message}): see the console (CORS?).`),
+  );
+
 loginForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  void signIn(String(new FormData(loginForm).get("user")));
+  void trySignIn(String(new FormData(loginForm).get("user")));
 });
 
 document.querySelector("#logout")!.addEventListener("click", async () => {
@@ -131,4 +137,4 @@ publishForm.addEventListener("submit", async (event) => {
 
 // ?user=ada signs in at once (handy for two tabs side by side, and for the tests).
 const user = params.get("user");
-if (user) void signIn(user);
+if (user) void trySignIn(user);
