@@ -504,6 +504,10 @@ describe("lab10 — bounds", () => {
     });
 
     const big = "x".repeat(64 * 1024);
+    expect(
+      server.running.publish({ from: "test", to: "ada", text: "hello ada" }),
+      "lab10 TODO 4: a private event for ada goes to her one stream only",
+    ).toBe(1);
     for (let i = 0; i < 400 && server.running.stats().slowClientsCut === 0; i++) {
       server.running.publish({ from: "test", to: "ada", text: big });
       await new Promise((resolve) => setImmediate(resolve));
