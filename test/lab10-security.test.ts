@@ -229,6 +229,15 @@ describe("lab10 — signed tokens in the query and in a Bearer header", () => {
     ).toBe(401);
     const onPost = await request(url).post(`/publish?token=${token}`).send({ text: "x" });
     expect(onPost.status, "a query token is for streams only, never for POSTs").toBe(401);
+    const fresh = await tokenFor(url, cookie);
+    const minted = await request(url)
+      .post("/tokens")
+      .set("Authorization", `Bearer ${fresh.token}`)
+      .send({});
+    expect(
+      minted.status,
+      "a token cannot mint tokens: one found in a log dies with its expiry",
+    ).toBe(401);
   });
 
   test("TODO 3 · the Node eventsource client sends Authorization: Bearer through its fetch option, with a fresh token on every reconnect", async () => {

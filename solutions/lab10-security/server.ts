@@ -128,8 +128,8 @@ export function createApp(options: Options) {
   const json = express.json({ limit: options.maxBodyBytes });
 
   // #region authenticate
-  /** Who is asking: from a Bearer header, a ?token= (streams only) or the session cookie. */
-  function authenticate(req: express.Request, allowQueryToken: boolean): Credential | undefined {
+  /** Who is asking, from a Bearer header, a ?token= or the session cookie (only one is read). */
+  function authenticate(req: express.Request): Credential | undefined {
     const fromToken = (token: string, via: Credential["via"]) => {
       const claims = verifyToken(token, options.tokenSecret);
       const session = claims && sessions.get(claims.sid);
@@ -142,9 +142,7 @@ export function createApp(options: Options) {
     }
     const { token } = req.query;
     if (token !== undefined)
-      return allowQueryToken && typeof token === "string"
-        ? fromToken(token, "query token")
-        : undefined;
+      return typeof token === "string" ? fromToken(token, "query token") : undefined;
     // false when the signature is wrong: a cookie edited by hand is no cookie at all.
     const sid: unknown = req.signedCookies.sid;
     const session = typeof sid === "string" ? sessions.get(sid) : undefined;
@@ -152,18 +150,26 @@ export function createApp(options: Options) {
   }
   // #endregion
 
-  function requireUser(allowQueryToken: boolean) {
+  /** 401 unless the request authenticates in one of the `accepted` ways. */
+  function requireUser(...accepted: Credential["via"][]) {
     return (req: express.Request, res: express.Response, next: express.NextFunction) => {
-      const credential = authenticate(req, allowQueryToken);
-      if (!credential) {
+      const credential = authenticate(req);
+      if (!credential || !accepted.includes(credential.via)) {
         res.set("WWW-Authenticate", 'Bearer realm="lab10"');
-        res.status(401).json({ error: "not signed in, or the session or token expired" });
+        res.status(401).json({
+          error: credential
+            ? `${req.path} does not accept a ${credential.via}`
+            : "not signed in, or the session or token expired",
+        });
         return;
       }
       res.locals.credential = credential;
       next();
     };
   }
+  // A token from a log is only good for opening a stream, for a few seconds: it cannot mint
+  // new tokens (only the cookie can), and the query is accepted on GET /stream alone.
+  const signedIn = requireUser("cookie", "bearer token");
   const credentialOf = (res: express.Response) => res.locals.credential as Credential;
 
   app.get("/", (_req, res) => {
@@ -189,20 +195,20 @@ export function createApp(options: Options) {
   });
   // #endregion
 
-  app.get("/me", requireUser(false), (_req, res) => {
+  app.get("/me", signedIn, (_req, res) => {
     const { session, via } = credentialOf(res);
     res.json({ user: session.user, via, expiresAt: session.expiresAt });
   });
 
-  // A short-lived token for ?token= or Authorization: Bearer, issued to a signed-in user.
-  app.post("/tokens", requireJson, requireUser(false), (_req, res) => {
+  // A short-lived token for ?token= or Authorization: Bearer, issued to a cookie session.
+  app.post("/tokens", requireJson, requireUser("cookie"), (_req, res) => {
     const { session } = credentialOf(res);
     const exp = Math.min(Date.now() + options.tokenTtlMs, session.expiresAt);
     res.json({ token: signToken({ sid: session.id, exp }, options.tokenSecret), expiresAt: exp });
   });
 
   // #region logout
-  app.post("/logout", requireJson, requireUser(false), (_req, res) => {
+  app.post("/logout", requireJson, signedIn, (_req, res) => {
     const { session } = credentialOf(res);
     sessions.revoke(session.id);
     // A revoked session must stop listening now, not whenever its stream happens to drop.
@@ -213,7 +219,7 @@ export function createApp(options: Options) {
   });
   // #endregion
 
-  app.get("/stream", requireUser(true), (req, res) => {
+  app.get("/stream", requireUser("cookie", "query token", "bearer token"), (req, res) => {
     const { session } = credentialOf(res);
     // #region stream-limit
     if (req.method !== "HEAD" && streams.countFor(session.user) >= options.maxStreamsPerUser) {
@@ -262,7 +268,7 @@ export function createApp(options: Options) {
     },
   });
   // #endregion
-  app.post("/publish", requireJson, requireUser(false), publishLimiter, json, (req, res) => {
+  app.post("/publish", requireJson, signedIn, publishLimiter, json, (req, res) => {
     const { text, to } = (req.body ?? {}) as { text?: unknown; to?: unknown };
     if (typeof text !== "string" || text.trim() === "" || text.length > options.maxTextLength) {
       res.status(400).json({
