@@ -157,7 +157,10 @@ describe("lab10 — the page in Chromium, three ways in", browserTests, () => {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ user: "ada" }),
       });
+      const received: string[] = [];
+      Object.assign(globalThis, { received });
       const source = new EventSource("/stream");
+      source.onmessage = (event) => received.push(event.data);
       return new Promise<string>((resolve) => {
         source.onopen = () => resolve("open");
         source.onerror = () => resolve(`error, readyState ${source.readyState}`);
@@ -167,8 +170,18 @@ describe("lab10 — the page in Chromium, three ways in", browserTests, () => {
       await opened,
       "lab10 TODO 1: the cookie set by a same-origin POST /login should open the stream",
     ).toBe("open");
+    expect(
+      await page.page.evaluate(() => document.cookie),
+      "lab10 TODO 1: HttpOnly keeps the session cookie out of document.cookie (and out of an XSS bug's reach)",
+    ).not.toContain("sid=");
     await publish(started.url, carol, { text: "same origin" });
-    await waitFor(() => started.running.stats().clients === 1, { message: "one stream" });
+    await waitFor(
+      async () =>
+        (await page.page.evaluate(
+          () => (globalThis as { received?: string[] }).received?.length,
+        )) === 1,
+      { message: "the same-origin EventSource should get the event" },
+    );
   });
 
   test("Access-Control-Allow-Origin: * with credentials: Chromium refuses the stream; without credentials it opens", async () => {
