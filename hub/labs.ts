@@ -43,6 +43,8 @@ function describeLab(root: string, labDir: string, name: string): LabInfo {
       continue;
     }
     if (line.startsWith("#")) break;
+    // The machine-readable `<!-- starts-from: … -->` line under the heading is not the summary.
+    if (line.trim().startsWith("<!--")) continue;
     summary.push(line.trim());
   }
 

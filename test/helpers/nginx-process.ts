@@ -24,6 +24,8 @@ export interface RunningNginx {
   config: string;
   /** nginx's error log so far: put it in an assertion message when a proxied request misbehaves. */
   errorLog(): string;
+  /** The access log so far (`access.log` in nginx's prefix, where a template's relative path goes too). */
+  accessLog(): string;
   /** Stop nginx (SIGTERM: close every connection now) and wait until it has exited. */
   stop(): Promise<void>;
 }
@@ -182,6 +184,7 @@ export async function launchNginx(
         pid: child.pid ?? 0,
         config,
         errorLog: () => `nginx error log:\n${errorLogText()}`,
+        accessLog: () => readLog(path.join(prefix, "access.log")),
         stop,
       };
     }
