@@ -8,11 +8,14 @@ import "reveal.js/reveal.css";
 import "reveal.js/theme/white-contrast.css";
 import "reveal.js/plugin/highlight/monokai.css";
 import "./theme.css";
+import { measureSlideInPage, type SlideSizes } from "./legibility.ts";
 
 declare global {
   interface Window {
     /** The running deck, for the browser test (and for trying the API from the console). */
     Reveal?: InstanceType<typeof Reveal>;
+    /** Font and diagram sizes on the current slide: what the slides test and measure-slides read. */
+    slideSizes?: () => SlideSizes;
   }
 }
 
@@ -75,3 +78,4 @@ await deck.initialize();
 deck.on("slidechanged", fitCurrentSlide);
 fitCurrentSlide();
 window.Reveal = deck;
+window.slideSizes = () => measureSlideInPage(deck.getCurrentSlide());
