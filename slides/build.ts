@@ -5,7 +5,9 @@
 //   - `<!-- code: solutions/lab01-first-stream/server.ts#stream -->` becomes the code between
 //     `// #region stream` and `// #endregion` in that file, read now, so slides never drift
 //     from the tested solution. A GitHub link on the next line is for readers of the page,
-//     not for the projector, and is dropped.
+//     not for the projector, and is dropped. A region too long for one screen steps through
+//     its lines with reveal's line highlights: `<!-- code: …/server.ts#stream [1-6|8-13] -->`;
+//   - a code block without a language is wire bytes, shown as plain text (never guessed).
 // Everything here is a pure function of the files it reads, so the unit tests can check it.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -32,7 +34,7 @@ export class SlideBuildError extends Error {
 }
 
 const fenceOpening = /^\s*(`{3,}|~{3,})/;
-const codeMarker = /^\s*<!--\s*code:\s*([^#\s]+)(?:#([\w.-]+))?\s*-->\s*$/;
+const codeMarker = /^\s*<!--\s*code:\s*([^#\s]+)(?:#([\w.-]+))?(?:\s+(\[[\d\s,|-]+\]))?\s*-->\s*$/;
 
 /**
  * Walk lines and report, for each, whether it sits inside a fenced code block, so that a
@@ -175,7 +177,7 @@ export function resolveCodeMarkers(markdown: string, root: string, page = "(page
       out.push(line);
       continue;
     }
-    const [, file = "", region] = marker;
+    const [, file = "", region, steps] = marker;
     const where = `${page}:${index + 1}: ${line.trim()}`;
     const absolute = path.resolve(root, file);
     if (!existsSync(absolute)) throw new SlideBuildError(`${where} — no file ${file}`);
@@ -188,17 +190,40 @@ export function resolveCodeMarkers(markdown: string, root: string, page = "(page
     // A longer fence than any backtick run in the code, so the code cannot close it early.
     const longestRun = Math.max(2, ...(code.match(/`+/g) ?? []).map((run) => run.length));
     const fence = "`".repeat(longestRun + 1);
-    out.push(`<p class="code-caption">${file}</p>`, "", `${fence}${languageOf(file)}`, code, fence);
+    const info = steps ? `${languageOf(file)} ${steps}` : languageOf(file);
+    out.push(`<p class="code-caption">${file}</p>`, "", `${fence}${info}`, code, fence);
     if (isLinkTo(lines[index + 1] ?? "", file)) index += 1;
   }
   return out.join("\n");
+}
+
+/**
+ * A fence with no language holds wire bytes (or a terminal): mark it `text`, or the
+ * highlighter guesses a language and colours `tick at 12:00` as assembly.
+ */
+export function markBareFencesAsText(markdown: string): string {
+  let openFence: string | undefined;
+  return markdown
+    .split("\n")
+    .map((line) => {
+      const trimmed = line.trim();
+      if (openFence !== undefined) {
+        if (trimmed.startsWith(openFence) && /^(`+|~+)$/.test(trimmed)) openFence = undefined;
+        return line;
+      }
+      const fence = fenceOpening.exec(line)?.[1];
+      if (fence === undefined) return line;
+      openFence = fence;
+      return trimmed === fence ? `${line.trimEnd()}text` : line;
+    })
+    .join("\n");
 }
 
 /** Build one deck from a docs page. */
 export function buildDeck(pageFile: string, root: string): Deck {
   const markdown = readFileSync(pageFile, "utf8");
   const page = path.relative(root, pageFile) || pageFile;
-  const slides = splitSlides(resolveCodeMarkers(markdown, root, page));
+  const slides = splitSlides(markBareFencesAsText(resolveCodeMarkers(markdown, root, page)));
   const title = /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? path.basename(pageFile, ".md");
   return { name: path.basename(pageFile, ".md"), title, slides };
 }

@@ -196,7 +196,9 @@ describe("the real docs pages", () => {
     for (const page of pages) {
       const markdown = readFileSync(page, "utf8");
       const deck = allMarkdown(buildDeck(page, repoRoot));
-      for (const [, file = "", region = ""] of markdown.matchAll(/<!-- code: (\S+?)#(\S+) -->/g)) {
+      for (const [, file = "", region = ""] of markdown.matchAll(
+        /<!-- code: (\S+?)#([\w.-]+)(?: \[[^\]]*\])? -->/g,
+      )) {
         // Read the region by plain text search, independently of the build's own parser.
         const source = readFileSync(path.join(repoRoot, file), "utf8");
         const start = source.indexOf("\n", source.indexOf(`#region ${region}`));
