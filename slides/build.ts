@@ -11,6 +11,7 @@
 // Everything here is a pure function of the files it reads, so the unit tests can check it.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { listLabs } from "../hub/labs.ts";
 import { escapeHtml } from "../hub/markdown.ts";
 
 export interface Slide {
@@ -219,22 +220,55 @@ export function markBareFencesAsText(markdown: string): string {
     .join("\n");
 }
 
+const labsMarker = /^\s*<!--\s*labs:\s*table\s*-->\s*$/;
+
+/**
+ * Replace `<!-- labs: table -->` with a table of the labs that exist in `root`/labs, read from
+ * their READMEs, and the count in words: a deck never says "ten labs" while six exist.
+ * A line under the marker that only links to the README (for GitHub readers) is dropped.
+ */
+export function resolveLabsMarker(markdown: string, root: string): string {
+  const lines = markdown.split("\n");
+  const at = lines.findIndex((line) => labsMarker.test(line));
+  if (at === -1) return markdown;
+  const labs = listLabs(root);
+  const rows = labs.map((lab) => {
+    const title = lab.title.replace(/^Lab\s+\d+\s*[—–-]\s*/, "");
+    const time = lab.minutes ? `${lab.minutes} min` : "";
+    return `| ${String(lab.number).padStart(2, "0")} | ${title} | ${time} |`;
+  });
+  const table = [
+    `${labs.length} labs, each a folder in \`labs/\`:`,
+    "",
+    "| Lab | You build | Time |",
+    "| --- | --- | --- |",
+    ...rows,
+  ];
+  const skip = isLinkTo(lines[at + 1] ?? "", "README.md") ? 2 : 1;
+  return [...lines.slice(0, at), ...table, ...lines.slice(at + skip)].join("\n");
+}
+
 /** Build one deck from a docs page. */
 export function buildDeck(pageFile: string, root: string): Deck {
   const markdown = readFileSync(pageFile, "utf8");
   const page = path.relative(root, pageFile) || pageFile;
-  const slides = splitSlides(markBareFencesAsText(resolveCodeMarkers(markdown, root, page)));
+  const resolved = resolveLabsMarker(resolveCodeMarkers(markdown, root, page), root);
+  const slides = splitSlides(markBareFencesAsText(resolved));
   const title = /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? path.basename(pageFile, ".md");
   return { name: path.basename(pageFile, ".md"), title, slides };
 }
 
-/** The docs pages that become decks, in course order: 00-intro.md, 01-….md, … */
+/** The pages that are decks but not part of the course, shown after it. */
+const extraDecks = ["instructor.md"];
+
+/** The docs pages that become decks, in course order: 00-intro.md, 01-….md, …, then instructor.md. */
 export function listDeckPages(docsDir: string): string[] {
   if (!existsSync(docsDir)) return [];
-  return readdirSync(docsDir)
-    .filter((name) => /^\d\d-.+\.md$/.test(name))
-    .sort()
-    .map((name) => path.join(docsDir, name));
+  const names = readdirSync(docsDir);
+  return [
+    ...names.filter((name) => /^\d\d-.+\.md$/.test(name)).sort(),
+    ...extraDecks.filter((name) => names.includes(name)),
+  ].map((name) => path.join(docsDir, name));
 }
 
 export function buildAllDecks(docsDir: string, root: string): Deck[] {
