@@ -210,7 +210,7 @@ describe("npm run slides", () => {
         for (const image of shown.images) {
           expect(image.loaded, `${where}: image ${image.src} did not load`).toBe(true);
         }
-        const fences = expected.markdown.match(/^```+\S*$/gm)?.length ?? 0;
+        const fences = expected.markdown.match(/^```+.*$/gm)?.length ?? 0;
         expect(shown.codeBlocks, `${where}: code blocks`).toBe(fences / 2);
         expect(shown.scrollingCode, `${where}: code too long to fit, even shrunk`).toBe(0);
         expect(shown.overflowPx, `${where} runs past the bottom of the slide: split it`).toBe(0);
