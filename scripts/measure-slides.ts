@@ -2,27 +2,13 @@
 // Serves the decks like `npm run slides`, opens each in Chromium at 1280×720, walks every
 // slide and prints, per deck, the smallest code font and the smallest diagram text as drawn
 // (slide pixels), and the slides under the minimum that test/slides.browser.test.ts enforces.
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   minimumCodePx,
   minimumDiagramTextPx,
   smallestDiagramTextPx,
-  svgTextSizes,
 } from "../slides/legibility.ts";
 import { startSlidesServer } from "../slides/server.ts";
 import { launchBrowser } from "../test/helpers/chromium.ts";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const docsDir = path.join(root, "docs");
-const svgOf = (src: string) => {
-  try {
-    return svgTextSizes(readFileSync(path.join(docsDir, src.replace(/^\//, "")), "utf8"));
-  } catch {
-    return undefined;
-  }
-};
 
 const slides = await startSlidesServer({
   port: 0,
@@ -57,7 +43,7 @@ try {
       const sizes = await page.evaluate(() => window.slideSizes?.());
       if (!sizes) continue;
       const slideCode = sizes.codePx.length > 0 ? Math.min(...sizes.codePx) : undefined;
-      const slideDiagram = smallestDiagramTextPx(sizes, svgOf);
+      const slideDiagram = smallestDiagramTextPx(sizes);
       if (slideCode !== undefined) code = Math.min(code ?? slideCode, slideCode);
       if (slideDiagram !== undefined) diagram = Math.min(diagram ?? slideDiagram, slideDiagram);
       if ((slideCode ?? minimumCodePx) < minimumCodePx)

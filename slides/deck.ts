@@ -15,7 +15,7 @@ declare global {
     /** The running deck, for the browser test (and for trying the API from the console). */
     Reveal?: InstanceType<typeof Reveal>;
     /** Font and diagram sizes on the current slide: what the slides test and measure-slides read. */
-    slideSizes?: () => SlideSizes;
+    slideSizes?: () => Promise<SlideSizes>;
   }
 }
 

@@ -10,60 +10,80 @@ export const minimumCodePx = 20;
 /** Smallest text inside a diagram, as drawn on the slide (font-size × how much the SVG is scaled). */
 export const minimumDiagramTextPx = 24;
 
-export interface SvgText {
-  /** The smallest font-size the SVG gives any text, in its own viewBox units. */
-  smallestFontSize: number;
-  /** The viewBox width: the SVG is drawn at (shown width / this) times its own units. */
-  viewBoxWidth: number;
-}
-
-/**
- * The smallest font-size in a hand-written SVG (from `font-size="…"` attributes and
- * `font-size: …px` in its <style>), and its viewBox width. Undefined when it has no text.
- */
-export function svgTextSizes(svg: string): SvgText | undefined {
-  const viewBox = /viewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)/.exec(svg);
-  const width = Number(viewBox?.[1] ?? /<svg[^>]*\swidth="([\d.]+)/.exec(svg)?.[1]);
-  const sizes = [...svg.matchAll(/font-size\s*(?:=\s*"|:\s*)([\d.]+)/g)].map((match) =>
-    Number(match[1]),
-  );
-  if (sizes.length === 0 || !Number.isFinite(width)) return undefined;
-  return { smallestFontSize: Math.min(...sizes), viewBoxWidth: width };
-}
-
 export interface SlideSizes {
   /** The computed font size of each code block, in slide pixels. */
   codePx: number[];
-  /** Each image's src and its shown width in slide pixels (before reveal scales the slide). */
-  images: { src: string; widthPx: number }[];
+  /**
+   * Each image's src, its shown width in slide pixels (before reveal scales the slide to the
+   * window), and for an SVG the smallest text in it as drawn at that size.
+   */
+  images: { src: string; widthPx: number; smallestTextPx: number | undefined }[];
 }
 
 /**
- * Runs in the page (pass it to page.evaluate): the sizes on one slide element.
- * Self-contained, because Playwright sends only its source to the browser.
+ * The smallest text of an SVG drawn at `width`×`height`, in pixels: every <text> and <tspan>
+ * that holds characters, its computed font size (CSS classes, attributes, inheritance, the
+ * SVG default of 16 px) times the scale from the viewBox to the drawn size. Measured by
+ * drawing the same file off-screen, outside reveal's own scaling.
  */
-export function measureSlideInPage(slide: Element): SlideSizes {
+async function smallestSvgTextInPage(
+  src: string,
+  width: number,
+  height: number,
+): Promise<number | undefined> {
+  const response = await fetch(src);
+  if (!response.ok) return undefined;
+  const parsed = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
+  const svg = document.importNode(parsed.documentElement, true) as unknown as SVGSVGElement;
+  svg.setAttribute("width", String(width));
+  svg.setAttribute("height", String(height));
+  const holder = document.createElement("div");
+  holder.style.cssText = "position:absolute;left:-20000px;top:0;";
+  holder.append(svg);
+  document.body.append(holder);
+  try {
+    const sizes = Array.from(svg.querySelectorAll<SVGTextContentElement>("text, tspan"))
+      .filter((element) =>
+        Array.from(element.childNodes).some(
+          (node) => node.nodeType === Node.TEXT_NODE && (node.textContent ?? "").trim() !== "",
+        ),
+      )
+      .map((element) => {
+        const scale = element.getScreenCTM()?.a ?? 1;
+        return Number.parseFloat(getComputedStyle(element).fontSize) * scale;
+      });
+    return sizes.length > 0 ? Math.min(...sizes) : undefined;
+  } finally {
+    holder.remove();
+  }
+}
+
+/**
+ * Runs in the page (deck.ts exposes it as window.slideSizes): the sizes on one slide element.
+ */
+export async function measureSlideInPage(slide: Element): Promise<SlideSizes> {
+  const images = Array.from(slide.querySelectorAll("img"));
   return {
     codePx: Array.from(slide.querySelectorAll("pre code"), (code) =>
       Number.parseFloat(getComputedStyle(code).fontSize),
     ),
-    images: Array.from(slide.querySelectorAll("img"), (img) => ({
-      src: img.getAttribute("src") ?? "",
-      // offsetWidth is layout size: reveal's scale transform to the window does not change it.
-      widthPx: img.offsetWidth,
-    })),
+    images: await Promise.all(
+      images.map(async (img) => ({
+        src: img.getAttribute("src") ?? "",
+        // offsetWidth is layout size: reveal's scale transform to the window does not change it.
+        widthPx: img.offsetWidth,
+        smallestTextPx: /\.svg$/.test(img.getAttribute("src") ?? "")
+          ? await smallestSvgTextInPage(img.src, img.offsetWidth, img.offsetHeight)
+          : undefined,
+      })),
+    ),
   };
 }
 
-/** The smallest diagram text on a slide, in slide pixels, given each SVG's own sizes. */
-export function smallestDiagramTextPx(
-  sizes: SlideSizes,
-  svgBySrc: (src: string) => SvgText | undefined,
-): number | undefined {
-  const drawn = sizes.images.flatMap((image) => {
-    const svg = svgBySrc(image.src);
-    if (!svg) return [];
-    return [(svg.smallestFontSize * image.widthPx) / svg.viewBoxWidth];
-  });
+/** The smallest diagram text on a slide, in slide pixels. */
+export function smallestDiagramTextPx(sizes: SlideSizes): number | undefined {
+  const drawn = sizes.images.flatMap((image) =>
+    image.smallestTextPx === undefined ? [] : [image.smallestTextPx],
+  );
   return drawn.length > 0 ? Math.min(...drawn) : undefined;
 }

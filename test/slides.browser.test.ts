@@ -1,6 +1,6 @@
 // Every docs page, as the classroom sees it: served by `npm run slides`, opened in Chromium,
 // walked slide by slide.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAllDecks } from "../slides/build.ts";
@@ -8,7 +8,6 @@ import {
   minimumCodePx,
   minimumDiagramTextPx,
   smallestDiagramTextPx,
-  svgTextSizes,
 } from "../slides/legibility.ts";
 import { type RunningSlides, startSlidesServer } from "../slides/server.ts";
 import { openPage, repoRoot } from "./helpers/index.ts";
@@ -18,14 +17,6 @@ const decks = buildAllDecks(docsDir, repoRoot);
 
 /** A deck that goes with a lab (01-…, 02-…), as opposed to the intro or the instructor's deck. */
 const isLabDeck = (name: string) => /^\d\d-/.test(name) && !name.startsWith("00-");
-
-/** A diagram's own text sizes, read from docs/ (the slide shows `diagrams/x.svg`). */
-function svgOf(src: string) {
-  const file = path.join(docsDir, src.replace(/^\//, ""));
-  return src.endsWith(".svg") && existsSync(file)
-    ? svgTextSizes(readFileSync(file, "utf8"))
-    : undefined;
-}
 
 // A title-slide picture of each deck. A new deck gets one in docs/screenshots/ (the README
 // shows them); existing ones are only replaced with UPDATE_SCREENSHOTS=1, so a test run on a
@@ -115,7 +106,7 @@ async function walkDeck() {
       codeBlocks: blocks.length,
       highlighted: blocks.filter((pre) => pre.querySelector("code")?.classList.contains("hljs"))
         .length,
-      sizes: window.slideSizes?.(),
+      sizes: await window.slideSizes?.(),
       worstToken,
       images: images.map((img) => ({
         src: img.getAttribute("src"),
@@ -223,7 +214,7 @@ describe("npm run slides", () => {
           codePx,
           `${where}: code shrunk to ${codePx.toFixed(1)} px to fit — under ${minimumCodePx} px the back row cannot read it. Step through the region with line highlights (a marker ending [1-6|8-13]) or split it`,
         ).toBeGreaterThanOrEqual(minimumCodePx);
-        const diagramPx = shown.sizes ? smallestDiagramTextPx(shown.sizes, svgOf) : undefined;
+        const diagramPx = shown.sizes ? smallestDiagramTextPx(shown.sizes) : undefined;
         expect(
           diagramPx ?? Number.POSITIVE_INFINITY,
           `${where}: the diagram's smallest text is drawn at ${diagramPx?.toFixed(1)} px, under ${minimumDiagramTextPx} px. Give the diagram a slide of its own (only a heading) and larger text in the SVG (≥ 28 px in a 1280-wide viewBox), without a title repeating the slide's heading`,
@@ -238,6 +229,8 @@ describe("npm run slides", () => {
       expect(reachedLastSlide, `${name}: the walk reached the last slide`).toBe(true);
       expect([...pageErrors, ...consoleErrors], describeErrors()).toEqual([]);
     },
+    // A deck of 20 slides, each measured: seconds on a quiet laptop, more on a busy CI box.
+    45_000,
   );
 
   it("opens the speaker view on S, showing the notes of the current slide as the deck moves", async () => {
@@ -276,5 +269,7 @@ describe("npm run slides", () => {
       );
       await page.keyboard.press("ArrowRight");
     }
-  });
+    // The speaker view loads the deck twice more (current and upcoming slide): on a busy
+    // machine that alone can take several seconds.
+  }, 45_000);
 });
