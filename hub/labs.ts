@@ -54,8 +54,10 @@ export function describeReadme(readme: string, fallbackTitle: string) {
   const headingAt = tokens.findIndex((token) => token.type === "heading" && token.depth === 1);
   const title = headingAt >= 0 ? (tokens[headingAt] as Tokens.Heading).text.trim() : fallbackTitle;
   const afterHeading = tokens.slice(headingAt + 1);
+  // The summary is the first paragraph of prose: not the `**Time:**` line, wherever it sits.
   const firstParagraph = afterHeading.find(
-    (token): token is Tokens.Paragraph => token.type === "paragraph",
+    (token): token is Tokens.Paragraph =>
+      token.type === "paragraph" && !/^\*\*Time:\*\*/.test(token.text),
   );
   const beforeNextHeading = afterHeading.findIndex((token) => token.type === "heading");
   const summary =

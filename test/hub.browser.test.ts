@@ -124,6 +124,21 @@ describe("workshop hub", () => {
       expect(shown, `${name}: the card's "what you will learn" vs the README's list`).toEqual(
         learnBullets(readme),
       );
+      // The summary: the README's first paragraph of prose, under the heading.
+      const summary = readme
+        .split(/\n\s*\n/)
+        .map((block) => block.trim())
+        .find((block) => /^[A-Za-z`]/.test(block) && !block.startsWith("**Time:**"));
+      expect(
+        ((await card.locator("p").first().textContent()) ?? "").replace(/\s+/g, " ").trim(),
+        `${name}: the card's summary vs the README's first paragraph`,
+      ).toBe(
+        (summary ?? "")
+          .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+          .replace(/[`*]/g, "")
+          .replace(/\s+/g, " ")
+          .trim(),
+      );
       const minutes = /^\*\*Time:\*\*\s*about\s+(\d+)\s*min/m.exec(readme)?.[1];
       expect(minutes, `${name}/README.md needs a line "**Time:** about N min"`).toBeDefined();
       expect(await card.locator(".time").textContent(), `${name}: time on the card`).toBe(
