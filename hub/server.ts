@@ -1,8 +1,8 @@
 // The workshop hub — `npm start`. A home page listing the labs in order (what each teaches,
 // its instructions, page, slides, the command that checks it, and whether it passes yet),
 // and a stream inspector that shows an SSE stream's raw bytes, events and reconnects.
-import { readFileSync } from "node:fs";
-import type { Server } from "node:http";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,13 +57,16 @@ const style = `
   pre code { background: none; padding: 0; }
   table { border-collapse: collapse; } td, th { border: 1px solid #ddd; padding: 0.2rem 0.5rem; text-align: left; }
   .learn { margin: 0.3rem 0; font-size: 0.95rem; color: #444; }
+  .time { color: #444; }
+  nav.lab-nav { display: flex; justify-content: space-between; gap: 1rem; margin: 1rem 0; }
+  nav.lab-nav a[rel="next"] { margin-left: auto; text-align: right; }
 `;
 
 function layout(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8" /><title>${escapeHtml(title)}</title>
 <style>${style}</style></head>
-<body><header><nav><a href="/">Labs</a><a href="/inspector/">Stream inspector</a></nav></header>
+<body><header><nav><a href="/">Labs</a><a href="/inspector/">Stream inspector</a><a href="/instructor">Instructor guide</a></nav></header>
 ${body}</body></html>`;
 }
 
@@ -78,14 +81,23 @@ function progressBadge(lab: LabInfo, progress: ProgressFile): string {
   return `<span class="progress" data-status="${run.status}" title="last run ${escapeHtml(when)}">${label}</span>`;
 }
 
+/** "page" and "slides" links of a lab, where it has them. */
+function labLinks(lab: LabInfo, options: Options): string[] {
+  const page = lab.hasPage
+    ? `<a href="${options.labPageUrl}/?server=${encodeURIComponent(options.labServerUrl)}">page</a>`
+    : "";
+  const slides = lab.deck ? `<a href="${options.slidesUrl}/${lab.deck}.html">slides</a>` : "";
+  return [page, slides].filter((link) => link !== "");
+}
+
+function timeNote(lab: LabInfo): string {
+  return lab.minutes ? ` · <span class="time">about ${lab.minutes} min</span>` : "";
+}
+
 function renderHome(labs: LabInfo[], progress: ProgressFile, options: Options): string {
   const passing = labs.filter((lab) => progress[lab.id]?.status === "pass").length;
   const items = labs.map((lab) => {
     const number = String(lab.number);
-    const page = lab.hasPage
-      ? `<a href="${options.labPageUrl}/?server=${encodeURIComponent(options.labServerUrl)}">page</a>`
-      : "";
-    const slides = lab.deck ? `<a href="${options.slidesUrl}/${lab.deck}.html">slides</a>` : "";
     const learn =
       lab.learn.length > 0
         ? `<ul class="learn">${lab.learn.map((item) => `<li>${renderInline(item)}</li>`).join("")}</ul>`
@@ -95,8 +107,8 @@ function renderHome(labs: LabInfo[], progress: ProgressFile, options: Options): 
   <h2>${escapeHtml(lab.title)}</h2>
   <p>${renderInline(lab.summary)}</p>
   ${learn}
-  <p class="links"><a href="/labs/${lab.name}">instructions</a>${page}${slides}</p>
-  <p>Run it: <code>npm run lab -- ${number}</code> · check it: <code>npm test -- ${lab.id}</code></p>
+  <p class="links"><a href="/labs/${lab.name}">instructions</a>${labLinks(lab, options).join("")}</p>
+  <p>Run it: <code>npm run lab -- ${number}</code> · check it: <code>npm test -- ${lab.id}</code>${timeNote(lab)}</p>
 </li>`;
   });
   return layout(
@@ -104,10 +116,33 @@ function renderHome(labs: LabInfo[], progress: ProgressFile, options: Options): 
     `<h1>Server-Sent Events — the workshop</h1>
 <p>Work through the labs in order. Each one: read the instructions, fill in the <code>TODO</code>s
 in <code>labs/</code>, run <code>npm test -- labNN</code> until it passes.
-Slides: <code>npm run slides</code> (served at <a href="${options.slidesUrl}/">${options.slidesUrl}</a>).</p>
+Slides: <code>npm run slides</code> (served at <a href="${options.slidesUrl}/">${options.slidesUrl}</a>).
+Teaching it? The <a href="/instructor">instructor guide</a> has the agendas and the pre-flight checklist.</p>
 <p id="progress-summary">${passing} of ${labs.length} labs pass.</p>
 <ol class="labs">${items.join("\n")}</ol>`,
   );
+}
+
+/** A lab's exercise sheet, with the way to the labs before and after it, its page and slides. */
+function renderLabPage(labs: LabInfo[], lab: LabInfo, readme: string, options: Options): string {
+  const at = labs.indexOf(lab);
+  const previous = labs[at - 1];
+  const next = labs[at + 1];
+  const nav = `<nav class="lab-nav">${
+    previous
+      ? `<a rel="prev" href="/labs/${previous.name}">← ${escapeHtml(previous.title)}</a>`
+      : `<a rel="prev" href="/">← All labs</a>`
+  }${
+    next
+      ? `<a rel="next" href="/labs/${next.name}">${escapeHtml(next.title)} →</a>`
+      : `<a rel="next" href="/">All labs →</a>`
+  }</nav>`;
+  const links = labLinks(lab, options);
+  const linkLine =
+    links.length > 0
+      ? `<p class="links">${links.join("")} <span class="time">(the page needs <code>npm run lab -- ${lab.number}</code>, the slides <code>npm run slides</code>)</span></p>`
+      : "";
+  return `${nav}\n${linkLine}\n${renderMarkdown(readme)}\n${nav}`;
 }
 
 /**
@@ -154,7 +189,7 @@ async function relayStream(req: express.Request, res: express.Response) {
   }
 }
 
-export async function createHub(options: Options) {
+export async function createHub(options: Options, httpServer: Server) {
   const app = express();
 
   app.get("/", (_req, res) => {
@@ -164,13 +199,26 @@ export async function createHub(options: Options) {
   });
 
   app.get("/labs/:name", (req, res) => {
-    const lab = listLabs(options.root).find((candidate) => candidate.name === req.params.name);
+    const labs = listLabs(options.root);
+    const lab = labs.find((candidate) => candidate.name === req.params.name);
     if (!lab) {
       res.status(404).type("text/plain").send("no such lab");
       return;
     }
     const readme = readFileSync(path.join(options.root, "labs", lab.name, "README.md"), "utf8");
-    res.type("html").send(layout(lab.title, renderMarkdown(readme)));
+    res.type("html").send(layout(lab.title, renderLabPage(labs, lab, readme, options)));
+  });
+
+  app.get("/instructor", (_req, res) => {
+    const guide = path.join(options.root, "docs", "instructor.md");
+    if (!existsSync(guide)) {
+      res.status(404).type("text/plain").send("no docs/instructor.md");
+      return;
+    }
+    const slides = `<p class="links"><a href="${options.slidesUrl}/instructor.html">slides</a></p>`;
+    res
+      .type("html")
+      .send(layout("Instructor guide", slides + renderMarkdown(readFileSync(guide, "utf8"))));
   });
 
   app.get("/relay", relayStream);
@@ -181,7 +229,9 @@ export async function createHub(options: Options) {
     root: path.join(hubDir, "pages"),
     logLevel: "warn",
     clearScreen: false,
-    server: { middlewareMode: true, hmr: false, watch: null },
+    // No hot reload, and Vite's client socket on the hub's own port: left alone, Vite would
+    // listen on port 24678 on every interface, where a student's own Vite app wants it.
+    server: { middlewareMode: true, hmr: false, ws: { server: httpServer }, watch: null },
     appType: "mpa",
   });
   app.use(vite.middlewares);
@@ -190,10 +240,10 @@ export async function createHub(options: Options) {
 
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
-  const { app, vite } = await createHub(options);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(options.port, options.host, () => resolve(listening));
-  });
+  const server = createHttpServer();
+  const { app, vite } = await createHub(options, server);
+  server.on("request", app);
+  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,

@@ -5,10 +5,13 @@
 //   - `<!-- code: solutions/lab01-first-stream/server.ts#stream -->` becomes the code between
 //     `// #region stream` and `// #endregion` in that file, read now, so slides never drift
 //     from the tested solution. A GitHub link on the next line is for readers of the page,
-//     not for the projector, and is dropped.
+//     not for the projector, and is dropped. A region too long for one screen steps through
+//     its lines with reveal's line highlights: `<!-- code: …/server.ts#stream [1-6|8-13] -->`;
+//   - a code block without a language is wire bytes, shown as plain text (never guessed).
 // Everything here is a pure function of the files it reads, so the unit tests can check it.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { listLabs } from "../hub/labs.ts";
 import { escapeHtml } from "../hub/markdown.ts";
 
 export interface Slide {
@@ -32,7 +35,7 @@ export class SlideBuildError extends Error {
 }
 
 const fenceOpening = /^\s*(`{3,}|~{3,})/;
-const codeMarker = /^\s*<!--\s*code:\s*([^#\s]+)(?:#([\w.-]+))?\s*-->\s*$/;
+const codeMarker = /^\s*<!--\s*code:\s*([^#\s]+)(?:#([\w.-]+))?(?:\s+(\[[\d\s,|-]+\]))?\s*-->\s*$/;
 
 /**
  * Walk lines and report, for each, whether it sits inside a fenced code block, so that a
@@ -175,7 +178,7 @@ export function resolveCodeMarkers(markdown: string, root: string, page = "(page
       out.push(line);
       continue;
     }
-    const [, file = "", region] = marker;
+    const [, file = "", region, steps] = marker;
     const where = `${page}:${index + 1}: ${line.trim()}`;
     const absolute = path.resolve(root, file);
     if (!existsSync(absolute)) throw new SlideBuildError(`${where} — no file ${file}`);
@@ -188,28 +191,84 @@ export function resolveCodeMarkers(markdown: string, root: string, page = "(page
     // A longer fence than any backtick run in the code, so the code cannot close it early.
     const longestRun = Math.max(2, ...(code.match(/`+/g) ?? []).map((run) => run.length));
     const fence = "`".repeat(longestRun + 1);
-    out.push(`<p class="code-caption">${file}</p>`, "", `${fence}${languageOf(file)}`, code, fence);
+    const info = steps ? `${languageOf(file)} ${steps}` : languageOf(file);
+    out.push(`<p class="code-caption">${file}</p>`, "", `${fence}${info}`, code, fence);
     if (isLinkTo(lines[index + 1] ?? "", file)) index += 1;
   }
   return out.join("\n");
+}
+
+/**
+ * A fence with no language holds wire bytes (or a terminal): mark it `text`, or the
+ * highlighter guesses a language and colours `tick at 12:00` as assembly.
+ */
+export function markBareFencesAsText(markdown: string): string {
+  let openFence: string | undefined;
+  return markdown
+    .split("\n")
+    .map((line) => {
+      const trimmed = line.trim();
+      if (openFence !== undefined) {
+        if (trimmed.startsWith(openFence) && /^(`+|~+)$/.test(trimmed)) openFence = undefined;
+        return line;
+      }
+      const fence = fenceOpening.exec(line)?.[1];
+      if (fence === undefined) return line;
+      openFence = fence;
+      return trimmed === fence ? `${line.trimEnd()}text` : line;
+    })
+    .join("\n");
+}
+
+const labsMarker = /^\s*<!--\s*labs:\s*table\s*-->\s*$/;
+
+/**
+ * Replace `<!-- labs: table -->` with a table of the labs that exist in `root`/labs, read from
+ * their READMEs, and the count in words: a deck never says "ten labs" while six exist.
+ * A line under the marker that only links to the README (for GitHub readers) is dropped.
+ */
+export function resolveLabsMarker(markdown: string, root: string): string {
+  const lines = markdown.split("\n");
+  const at = lines.findIndex((line) => labsMarker.test(line));
+  if (at === -1) return markdown;
+  const labs = listLabs(root);
+  const rows = labs.map((lab) => {
+    const title = lab.title.replace(/^Lab\s+\d+\s*[—–-]\s*/, "");
+    const time = lab.minutes ? `${lab.minutes} min` : "";
+    return `| ${String(lab.number).padStart(2, "0")} | ${title} | ${time} |`;
+  });
+  const table = [
+    `${labs.length} labs, each a folder in \`labs/\`:`,
+    "",
+    "| Lab | You build | Time |",
+    "| --- | --- | --- |",
+    ...rows,
+  ];
+  const skip = isLinkTo(lines[at + 1] ?? "", "README.md") ? 2 : 1;
+  return [...lines.slice(0, at), ...table, ...lines.slice(at + skip)].join("\n");
 }
 
 /** Build one deck from a docs page. */
 export function buildDeck(pageFile: string, root: string): Deck {
   const markdown = readFileSync(pageFile, "utf8");
   const page = path.relative(root, pageFile) || pageFile;
-  const slides = splitSlides(resolveCodeMarkers(markdown, root, page));
+  const resolved = resolveLabsMarker(resolveCodeMarkers(markdown, root, page), root);
+  const slides = splitSlides(markBareFencesAsText(resolved));
   const title = /^#\s+(.+)$/m.exec(markdown)?.[1]?.trim() ?? path.basename(pageFile, ".md");
   return { name: path.basename(pageFile, ".md"), title, slides };
 }
 
-/** The docs pages that become decks, in course order: 00-intro.md, 01-….md, … */
+/** The pages that are decks but not part of the course, shown after it. */
+const extraDecks = ["instructor.md"];
+
+/** The docs pages that become decks, in course order: 00-intro.md, 01-….md, …, then instructor.md. */
 export function listDeckPages(docsDir: string): string[] {
   if (!existsSync(docsDir)) return [];
-  return readdirSync(docsDir)
-    .filter((name) => /^\d\d-.+\.md$/.test(name))
-    .sort()
-    .map((name) => path.join(docsDir, name));
+  const names = readdirSync(docsDir);
+  return [
+    ...names.filter((name) => /^\d\d-.+\.md$/.test(name)).sort(),
+    ...extraDecks.filter((name) => names.includes(name)),
+  ].map((name) => path.join(docsDir, name));
 }
 
 export function buildAllDecks(docsDir: string, root: string): Deck[] {

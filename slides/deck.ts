@@ -8,11 +8,14 @@ import "reveal.js/reveal.css";
 import "reveal.js/theme/white-contrast.css";
 import "reveal.js/plugin/highlight/monokai.css";
 import "./theme.css";
+import { measureSlideInPage, minimumCodePx, type SlideSizes } from "./legibility.ts";
 
 declare global {
   interface Window {
     /** The running deck, for the browser test (and for trying the API from the console). */
     Reveal?: InstanceType<typeof Reveal>;
+    /** Font and diagram sizes on the current slide: what the slides test and measure-slides read. */
+    slideSizes?: () => Promise<SlideSizes>;
   }
 }
 
@@ -28,18 +31,23 @@ const deck = new Reveal({
   plugins: [Markdown, Highlight, Notes],
 });
 /**
- * Shrink a code block's font step by step until it fits its box: a long solution region
- * stays whole on the projector instead of scrolling, and short ones keep the large font.
+ * Shrink a code block's font step by step until it fits its box, but never below the size
+ * the back row can read (minimumCodePx): a region longer than that steps through its lines
+ * instead (`[1-6|8-13]` on its marker), and reveal scrolls each step's lines into view.
  */
 function fitCodeToSlide(slide: Element | undefined): void {
-  const smallestScale = 0.5;
   for (const code of slide?.querySelectorAll<HTMLElement>("pre code") ?? []) {
-    let scale = 1;
     code.style.fontSize = "";
+    const fullPx = Number.parseFloat(getComputedStyle(code).fontSize);
+    const smallestScale = minimumCodePx / fullPx;
+    // A block stepping through its lines scrolls to them: only its width has to fit.
+    const steps = code.hasAttribute("data-line-numbers");
     const overflows = () =>
-      code.scrollHeight > code.clientHeight + 1 || code.scrollWidth > code.clientWidth + 1;
-    while (overflows() && scale > smallestScale) {
-      scale -= 0.05;
+      code.scrollWidth > code.clientWidth + 1 ||
+      (!steps && code.scrollHeight > code.clientHeight + 1);
+    let scale = 1;
+    while (overflows() && scale - 0.02 >= smallestScale) {
+      scale -= 0.02;
       code.style.fontSize = `${scale.toFixed(2)}em`;
     }
   }
@@ -75,3 +83,4 @@ await deck.initialize();
 deck.on("slidechanged", fitCurrentSlide);
 fitCurrentSlide();
 window.Reveal = deck;
+window.slideSizes = () => measureSlideInPage(deck.getCurrentSlide());

@@ -1,6 +1,6 @@
 // The workshop hub (`npm start`): the home page lists the labs with their links and progress,
 // and the stream inspector shows a real lab stream's bytes, events, readyState and reconnects.
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -25,6 +25,37 @@ async function startSolution(name: string, options: Record<string, unknown>) {
   const running = await startServer({ port: 0, host: "127.0.0.1", ...options });
   onCleanup(() => running.close());
   return running;
+}
+
+const labNames = readdirSync(path.join(repoRoot, "labs"))
+  .filter((name) => /^lab\d\d-/.test(name))
+  .sort();
+
+/**
+ * What a reader of the README sees as its "What you will learn" list, read the plain way:
+ * each `- ` line starts a bullet, an indented line continues it. Independent of the hub's
+ * Markdown library on purpose: the cards must show what the README says.
+ */
+function learnBullets(readme: string): string[] {
+  const lines = readme.replace(/\r\n?/g, "\n").split("\n");
+  const start = lines.findIndex((line) => /^##\s+What you (will )?learn/i.test(line));
+  if (start === -1) return [];
+  const bullets: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (/^#/.test(line) || (line.trim() === "" && bullets.length > 0)) break;
+    const item = /^[-*]\s+(.*)$/.exec(line);
+    if (item) bullets.push(item[1] ?? "");
+    else if (line.trim() !== "" && bullets.length > 0)
+      bullets[bullets.length - 1] += ` ${line.trim()}`;
+  }
+  // As shown on a page: Markdown marks gone, spaces collapsed.
+  return bullets.map((bullet) =>
+    bullet
+      .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+      .replace(/[`*]/g, "")
+      .replace(/\s+/g, " ")
+      .trim(),
+  );
 }
 
 describe("workshop hub", () => {
@@ -79,6 +110,89 @@ describe("workshop hub", () => {
     );
     expect(page.pageErrors).toEqual([]);
     expect(page.consoleErrors).toEqual([]);
+  });
+
+  test("every lab's card shows its README's summary, every bullet of what you will learn, and its time", async () => {
+    const hub = await startHub();
+    const page = await openPage(`${hub.url}/`);
+    for (const name of labNames) {
+      const readme = readFileSync(path.join(repoRoot, "labs", name, "README.md"), "utf8");
+      const card = page.page.locator(`li[data-lab="${name.slice(0, 5)}"]`);
+      const shown = (await card.locator(".learn li").allTextContents()).map((text) =>
+        text.replace(/\s+/g, " ").trim(),
+      );
+      expect(shown, `${name}: the card's "what you will learn" vs the README's list`).toEqual(
+        learnBullets(readme),
+      );
+      // The summary: the README's first paragraph of prose, under the heading.
+      const summary = readme
+        .split(/\n\s*\n/)
+        .map((block) => block.trim())
+        .find((block) => /^[A-Za-z`]/.test(block) && !block.startsWith("**Time:**"));
+      expect(
+        ((await card.locator("p").first().textContent()) ?? "").replace(/\s+/g, " ").trim(),
+        `${name}: the card's summary vs the README's first paragraph`,
+      ).toBe(
+        (summary ?? "")
+          .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+          .replace(/[`*]/g, "")
+          .replace(/\s+/g, " ")
+          .trim(),
+      );
+      const minutes = /^\*\*Time:\*\*\s*about\s+(\d+)\s*min/m.exec(readme)?.[1];
+      expect(minutes, `${name}/README.md needs a line "**Time:** about N min"`).toBeDefined();
+      expect(await card.locator(".time").textContent(), `${name}: time on the card`).toBe(
+        `about ${minutes} min`,
+      );
+      // No Markdown or HTML left raw on the card.
+      expect(await card.textContent(), `${name}: raw markup on the card`).not.toMatch(
+        /\*\*|`|<\/?[a-z]+>/,
+      );
+    }
+    expect(page.pageErrors).toEqual([]);
+  }, 60_000);
+
+  test("every lab page renders its README, with previous/next, its page and its slides", async () => {
+    const hub = await startHub();
+    const page = await openPage(`${hub.url}/`);
+    for (const [index, name] of labNames.entries()) {
+      const readme = readFileSync(path.join(repoRoot, "labs", name, "README.md"), "utf8");
+      await page.page.goto(`${hub.url}/labs/${name}`);
+      const heading = /^# (.+)$/m.exec(readme)?.[1]?.trim();
+      expect(await page.textOf("h1"), `${name}: title`).toBe(heading);
+      const fences = readme.match(/^```/gm)?.length ?? 0;
+      expect(await page.page.locator("pre code").count(), `${name}: code blocks`).toBe(fences / 2);
+      const details = readme.match(/<details>/g)?.length ?? 0;
+      expect(await page.page.locator("details > summary").count(), `${name}: hints`).toBe(details);
+      const text = (await page.textOf("body")) ?? "";
+      expect(text, `${name}: raw Markdown or escaped HTML on the page`).not.toMatch(
+        /<\/?(code|summary|details|strong)>|^\s*```|\*\*\w/m,
+      );
+      const hrefs = async (rel: string) =>
+        (await page.attributesOf(`nav.lab-nav a[rel="${rel}"]`, "href"))[0];
+      expect(await hrefs("prev"), `${name}: previous`).toBe(
+        index > 0 ? `/labs/${labNames[index - 1]}` : "/",
+      );
+      expect(await hrefs("next"), `${name}: next`).toBe(
+        index < labNames.length - 1 ? `/labs/${labNames[index + 1]}` : "/",
+      );
+      const deck = `http://localhost:5174/${name.slice(3)}.html`;
+      expect(await page.attributesOf(".links a", "href"), `${name}: page and slides links`).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^http:\/\/localhost:5173\//), deck]),
+      );
+      expect(page.pageErrors, name).toEqual([]);
+    }
+  }, 60_000);
+
+  test("the instructor guide is linked from the home page and renders", async () => {
+    const hub = await startHub();
+    const page = await openPage(`${hub.url}/`);
+    await page.page.locator('header a:text("Instructor guide")').click();
+    await page.page.waitForSelector("h1");
+    expect(await page.textOf("h1")).toMatch(/instructor/i);
+    expect(await page.attributesOf(".links a", "href")).toContain(
+      "http://localhost:5174/instructor.html",
+    );
   });
 
   test("the inspector shows raw frames, parsed events, readyState, and a reconnect with Last-Event-ID", async () => {

@@ -1,5 +1,5 @@
 // The slides build: docs pages split into slides and notes, and code read from solutions/.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,8 +9,10 @@ import {
   type Deck,
   extractRegion,
   listDeckPages,
+  markBareFencesAsText,
   renderDeckPage,
   resolveCodeMarkers,
+  resolveLabsMarker,
   SlideBuildError,
   splitSlides,
 } from "../slides/build.ts";
@@ -172,6 +174,46 @@ describe("code markers", () => {
   });
 });
 
+describe("legible code and true counts", () => {
+  it("a marker may step through a long region with line highlights", () => {
+    const markdown = resolveCodeMarkers(
+      "<!-- code: solutions/demo/server.ts#greeting [1-2|3-4] -->",
+      fixtureRoot,
+    );
+    expect(markdown).toContain("```typescript [1-2|3-4]\n");
+  });
+
+  it("a code block without a language is wire bytes: text, never a guessed language", () => {
+    const page = "```\nGET /stream HTTP/1.1\n```\n\n```\ndata: tick at 12:00\n```\n\n```ts\nx\n```";
+    expect(markBareFencesAsText(page)).toBe(
+      "```text\nGET /stream HTTP/1.1\n```\n\n```text\ndata: tick at 12:00\n```\n\n```ts\nx\n```",
+    );
+  });
+
+  it("<!-- labs: table --> lists the labs that exist, with their count, and no hard-coded number", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "labs-"));
+    onCleanup(() => rmSync(root, { recursive: true, force: true }));
+    for (const [name, minutes] of [
+      ["lab01-one", 30],
+      ["lab02-two", 45],
+    ] as const) {
+      mkdirSync(path.join(root, "labs", name), { recursive: true });
+      writeFileSync(
+        path.join(root, "labs", name, "README.md"),
+        `# Lab ${name.slice(3, 5)} — ${name.slice(6)} thing\n\nSummary.\n\n**Time:** about ${minutes} min\n`,
+      );
+    }
+    const markdown = resolveLabsMarker(
+      "## The labs\n\n<!-- labs: table -->\n[list](../README.md#the-labs)\n",
+      root,
+    );
+    expect(markdown).toContain("2 labs, each a folder in `labs/`");
+    expect(markdown).toContain("| 01 | one thing | 30 min |");
+    expect(markdown).toContain("| 02 | two thing | 45 min |");
+    expect(markdown, "the GitHub link under the marker is dropped").not.toContain("README.md");
+  });
+});
+
 describe("the deck page", () => {
   it("keeps code that contains </textarea> inside its slide", () => {
     const deck: Deck = {
@@ -196,7 +238,9 @@ describe("the real docs pages", () => {
     for (const page of pages) {
       const markdown = readFileSync(page, "utf8");
       const deck = allMarkdown(buildDeck(page, repoRoot));
-      for (const [, file = "", region = ""] of markdown.matchAll(/<!-- code: (\S+?)#(\S+) -->/g)) {
+      for (const [, file = "", region = ""] of markdown.matchAll(
+        /<!-- code: (\S+?)#([\w.-]+)(?: \[[^\]]*\])? -->/g,
+      )) {
         // Read the region by plain text search, independently of the build's own parser.
         const source = readFileSync(path.join(repoRoot, file), "utf8");
         const start = source.indexOf("\n", source.indexOf(`#region ${region}`));

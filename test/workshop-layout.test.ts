@@ -58,3 +58,53 @@ describe("workshop layout", () => {
     ).toEqual([]);
   });
 });
+
+describe("counts the room will notice", () => {
+  const numberWords = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+  ];
+  const pages = [
+    "README.md",
+    "CONTRIBUTING.md",
+    ...readdirSync(path.join(repoRoot, "docs"))
+      .filter((name) => name.endsWith(".md"))
+      .map((name) => `docs/${name}`),
+  ];
+
+  test.each(pages)("%s states no number of labs other than the labs that exist", (page) => {
+    const text = readFileSync(path.join(repoRoot, page), "utf8");
+    for (const [phrase, count = ""] of text.matchAll(/\b(\w+) labs\b/gi)) {
+      const word = count.toLowerCase();
+      const stated = /^\d+$/.test(word) ? Number(word) : numberWords.indexOf(word);
+      if (stated === -1) continue;
+      expect(
+        stated,
+        `${page} says "${phrase}" but labs/ holds ${labNames.length}: derive the count (the intro deck's <!-- labs: table -->) or drop it`,
+      ).toBe(labNames.length);
+    }
+  });
+
+  test("README's table of labs links every lab's exercise sheet", () => {
+    const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
+    for (const lab of labNames) {
+      expect(readme, `README.md's table of labs should link labs/${lab}/README.md`).toContain(
+        `(labs/${lab}/README.md)`,
+      );
+    }
+  });
+});
