@@ -9,12 +9,14 @@ export {
 export { chromiumArgs, findChromium, launchBrowser } from "./chromium.ts";
 export { onCleanup } from "./cleanup.ts";
 export { acceptsConnections, freePort } from "./free-port.ts";
+export { connectH2, type H2Response, requestH2 } from "./h2-client.ts";
 export { type Cluster, type GracefulLab, startCluster } from "./lab-cluster.ts";
 export { type LabProcess, startLabProcess } from "./lab-process.ts";
 export { importLab, type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
 export {
   checkNginxConfig,
   findNginx,
+  http2ListenSyntax,
   nginxTemplates,
   type RunningNginx,
   renderTemplate,
@@ -25,5 +27,6 @@ export { parseEventStream, type RawResponse, readRawStream } from "./raw-stream.
 export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
 export { activeTimers, openConnections } from "./resources.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";
+export { createSelfSignedCert, findOpenssl, type SelfSignedCert } from "./tls-cert.ts";
 export { labFile, repoRoot, track } from "./track.ts";
 export { delay, waitFor } from "./wait-for.ts";
