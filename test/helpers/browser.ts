@@ -55,10 +55,12 @@ export interface BrowserPage {
  * exceptions. If the test fails, a screenshot of the page is saved under test-results/
  * and its path is added to the failure message. The tab is closed after the test.
  * `ignoreHTTPSErrors`: accept the self-signed certificate of a test nginx (lab 07).
+ * `waitUntil: "domcontentloaded"` for a page whose requests may never finish (lab 07's
+ * streams that wait for a connection hold the load event back).
  */
 export async function openPage(
   url: string,
-  options: { ignoreHTTPSErrors?: boolean } = {},
+  options: { ignoreHTTPSErrors?: boolean; waitUntil?: "load" | "domcontentloaded" } = {},
 ): Promise<BrowserPage> {
   const test = TestRunner.getCurrentTest();
   const browser = await browserForThisFile();
@@ -112,7 +114,7 @@ export async function openPage(
     describeErrors: () =>
       `page errors: ${JSON.stringify(pageErrors)}; console errors: ${JSON.stringify(consoleErrors.slice(-5))}`,
   };
-  await page.goto(url);
+  await page.goto(url, { waitUntil: options.waitUntil ?? "load" });
   return browserPage;
 }
 

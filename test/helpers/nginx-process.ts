@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -12,7 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { findProgram } from "./find-program.ts";
 import { acceptsConnections, freePort } from "./free-port.ts";
-import { createSelfSignedCert } from "./tls-cert.ts";
+import { createSelfSignedCert, type SelfSignedCert } from "./tls-cert.ts";
 import { repoRoot } from "./track.ts";
 import { delay } from "./wait-for.ts";
 
@@ -73,6 +74,21 @@ export function renderTemplate(template: string, vars: Record<string, string | n
  */
 export const http2ListenSyntax = { HTTP2_LISTEN: "http2", HTTP2_DIRECTIVE: "" };
 
+let certificate: SelfSignedCert | undefined;
+
+/**
+ * One self-signed certificate per process: every nginx a test file starts shares it, and
+ * `npm run lab -- 7` keeps it across nginx restarts, so a student accepts it once per run.
+ */
+function certificateForThisProcess(): SelfSignedCert {
+  if (!certificate) {
+    const dir = mkdtempSync(path.join(tmpdir(), "sse-tls-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    certificate = createSelfSignedCert(dir);
+  }
+  return certificate;
+}
+
 /**
  * Write a complete nginx setup into a fresh temp dir (the nginx "prefix"): a main
  * nginx.conf shaped like the official Docker image's (events {}, http { include conf.d/*.conf })
@@ -90,7 +106,12 @@ function writePrefix(templatePath: string, vars: Record<string, string | number>
   mkdirSync(path.join(prefix, "conf.d"));
   mkdirSync(path.join(prefix, "temp"));
   const tls = /^\s*ssl_certificate\s/m.test(config);
-  if (tls) createSelfSignedCert(path.join(prefix, "tls"));
+  if (tls) {
+    mkdirSync(path.join(prefix, "tls"));
+    const { certFile, keyFile } = certificateForThisProcess();
+    copyFileSync(certFile, path.join(prefix, "tls", "cert.pem"));
+    copyFileSync(keyFile, path.join(prefix, "tls", "key.pem"));
+  }
   const errorLog = path.join(prefix, "error.log");
   const main = [
     // As root, nginx's workers switch to `nobody`, who cannot enter this 0700 temp dir:

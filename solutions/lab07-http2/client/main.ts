@@ -67,7 +67,8 @@ function showCertificateHint() {
   document.querySelector<HTMLElement>("#cert-hint")!.hidden = false;
 }
 
-// Probe once the streams have settled: all open, or none opened for settleMs.
+// Probe once the streams have settled: all open, or no other one opened for settleMs after
+// the first (connecting can take a while: TLS, a busy machine).
 let settle: ReturnType<typeof setTimeout> | undefined;
 let probed = false;
 function probeWhenSettled() {
@@ -99,4 +100,3 @@ for (let index = 1; index <= streamCount; index += 1) {
     }
   });
 }
-probeWhenSettled();
