@@ -138,6 +138,12 @@ describe("lab07 — HTTP/2 through nginx, seen from node:http2", () => {
     }
     // One TCP connection carried all 8: the session is the connection.
     expect(session.socket?.remotePort, "all 8 streams on one socket to nginx").toBe(nginx.port);
+    // The streams were cancelled (RST_STREAM): nginx closes its upstream connections, and the
+    // app forgets every client.
+    await waitFor(() => app.running.stats().clients === 0, {
+      message: "after the h2 streams are cancelled the app should count 0 clients",
+      describe: () => `it counts ${app.running.stats().clients}`,
+    });
   });
 });
 
@@ -192,7 +198,7 @@ describe("lab07 — the server's hardening (given code)", () => {
     const { app, publish, stats, stop } = createApp({
       ...defaults,
       intervalMs: 0,
-      maxBufferedBytes: 64 * 1024,
+      maxBufferedBytes: 256 * 1024,
     });
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -209,11 +215,11 @@ describe("lab07 — the server's hardening (given code)", () => {
     const reader = connect(`http://127.0.0.1:${port}/stream`);
     await waitFor(() => stats().clients === 2, { message: "both clients connected" });
 
-    // 16 KB events, yielding between them so the reading client keeps up: 3–5 MB fill the
-    // stuck client's kernel buffers, then 64 KB pile up in the server and it is cut.
-    const data = "x".repeat(16 * 1024);
+    // 64 KB events, yielding between them so the reading client keeps up: 3–5 MB fill the
+    // stuck client's kernel buffers, then 256 KB pile up in the server and it is cut.
+    const data = "x".repeat(64 * 1024);
     let published = 0;
-    while (stats().slowClientsCut === 0 && published < 2000) {
+    while (stats().slowClientsCut === 0 && published < 500) {
       publish({ data });
       published += 1;
       await new Promise((resolve) => setImmediate(resolve));
