@@ -27,7 +27,8 @@ interface PageVerdict {
 async function verdictOf(page: BrowserPage, todo: string): Promise<PageVerdict> {
   await waitFor(async () => (await page.attributeOf("#fetch", "data-result")) !== "waiting", {
     message: `lab07 ${todo}: the page never reported its fetch (#fetch keeps data-result="waiting")`,
-    timeoutMs: 4000,
+    // The page probes 300 ms after the last stream opened and gives up after 1 s.
+    timeoutMs: 3000,
     describe: () => page.describeErrors(),
   });
   const ms = await page.attributeOf("#fetch", "data-ms");
@@ -108,6 +109,11 @@ describe("lab07 — eight streams from one page, in Chromium", () => {
       timeoutMs: 3000,
       describe: () =>
         `the app counts ${app.running.stats().clients}. ${page.describeErrors()} ${nginx.errorLog()}`,
+    });
+    await waitFor(async () => Number(await page.textOf("#opened")) >= streams, {
+      message: `lab07 TODO 3: the app holds ${streams} open streams, but the page's #opened does not say ${streams}`,
+      timeoutMs: 1500,
+      describe: () => page.describeErrors(),
     });
     const verdict = await verdictOf(page, "TODO 4");
     console.info(
