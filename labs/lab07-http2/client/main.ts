@@ -21,14 +21,15 @@ document.querySelector<HTMLAnchorElement>("#as-http1")!.href =
 document.querySelector<HTMLAnchorElement>("#as-h2")!.href =
   `${here}?server=${encodeURIComponent(`https://${location.hostname}:8080`)}`;
 
-const opened = 0;
+/** The lanes whose stream has opened (each counted once, even after a reconnect). */
+const openLanes = new Set<HTMLElement>();
 let errors = 0;
 
 // #region count-open
 /** A stream's first 'open': its lane turns green and the count goes up. */
 function markOpen(lane: HTMLElement) {
-  // TODO 3: on a stream's first 'open', set lane.dataset.state = "open", add 1 to `opened`
-  // and show the count in #opened (openedText), so the page says how many streams got through.
+  // TODO 3: on a stream's first 'open', set lane.dataset.state = "open", add the lane to
+  // openLanes and show openLanes.size in #opened (openedText): how many streams got through.
   void [lane, openedText];
 }
 // #endregion
@@ -61,7 +62,7 @@ function probeWhenSettled() {
     probed = true;
     void probeFetch();
   };
-  if (opened === streamCount) go();
+  if (openLanes.size === streamCount) go();
   else settle = setTimeout(go, settleMs);
 }
 
@@ -79,7 +80,7 @@ for (let index = 1; index <= streamCount; index += 1) {
   source.addEventListener("error", () => {
     if (lane.dataset.state !== "open" && source.readyState !== EventSource.OPEN) {
       errors += 1;
-      if (errors >= streamCount && opened === 0) showCertificateHint();
+      if (errors >= streamCount && openLanes.size === 0) showCertificateHint();
     }
   });
 }

@@ -21,17 +21,17 @@ document.querySelector<HTMLAnchorElement>("#as-http1")!.href =
 document.querySelector<HTMLAnchorElement>("#as-h2")!.href =
   `${here}?server=${encodeURIComponent(`https://${location.hostname}:8080`)}`;
 
-let opened = 0;
+/** The lanes whose stream has opened (each counted once, even after a reconnect). */
+const openLanes = new Set<HTMLElement>();
 let errors = 0;
 
 // #region count-open
 /** A stream's first 'open': its lane turns green and the count goes up. */
 function markOpen(lane: HTMLElement) {
-  if (lane.dataset.state === "open") return;
   lane.dataset.state = "open";
   lane.textContent = `${lane.dataset.index} open`;
-  opened += 1;
-  openedText.textContent = String(opened);
+  openLanes.add(lane);
+  openedText.textContent = String(openLanes.size);
 }
 // #endregion
 
@@ -78,7 +78,7 @@ function probeWhenSettled() {
     probed = true;
     void probeFetch();
   };
-  if (opened === streamCount) go();
+  if (openLanes.size === streamCount) go();
   else settle = setTimeout(go, settleMs);
 }
 
@@ -96,7 +96,7 @@ for (let index = 1; index <= streamCount; index += 1) {
   source.addEventListener("error", () => {
     if (lane.dataset.state !== "open" && source.readyState !== EventSource.OPEN) {
       errors += 1;
-      if (errors >= streamCount && opened === 0) showCertificateHint();
+      if (errors >= streamCount && openLanes.size === 0) showCertificateHint();
     }
   });
 }
