@@ -43,6 +43,8 @@ function describeLab(root: string, labDir: string, name: string): LabInfo {
       continue;
     }
     if (line.startsWith("#")) break;
+    // `<!-- starts-from: … -->` under the heading is for tools, not for the reader.
+    if (line.trim().startsWith("<!--")) continue;
     summary.push(line.trim());
   }
 
