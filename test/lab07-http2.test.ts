@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest";
 import {
   connect,
   connectH2,
+  findOpenssl,
   importLab,
   labFile,
   onCleanup,
@@ -236,5 +237,18 @@ describe("lab07 — the server's hardening (given code)", () => {
     await expect(startServer({ port, host: "127.0.0.1", intervalMs: 0 })).rejects.toThrow(
       `port ${port} is in use`,
     );
+  });
+});
+
+describe("lab07 — the tools it needs", () => {
+  test("a missing openssl fails with the command that installs it, never a silent skip", () => {
+    const saved = process.env.OPENSSL_BIN;
+    process.env.OPENSSL_BIN = "/nonexistent/openssl";
+    try {
+      expect(() => findOpenssl()).toThrow(/apt-get install -y openssl.*brew install openssl/s);
+    } finally {
+      if (saved === undefined) delete process.env.OPENSSL_BIN;
+      else process.env.OPENSSL_BIN = saved;
+    }
   });
 });
