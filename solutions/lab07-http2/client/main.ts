@@ -56,7 +56,8 @@ async function probeFetch() {
   }
   // The protocol the browser really used; needs Timing-Allow-Origin from a cross-origin server.
   const entry = performance.getEntriesByName(url)[0] as PerformanceResourceTiming | undefined;
-  protocolText.textContent = entry?.nextHopProtocol || "unknown";
+  protocolText.textContent =
+    entry?.nextHopProtocol || (fetchResult.dataset.result === "stalled" ? "none yet" : "unknown");
 }
 // #endregion
 
