@@ -149,5 +149,20 @@ console.log(
     ? `  proxied ${serverUrl}${endpoint}   (through nginx; the app restarts when you save server.ts)`
     : `  server  ${serverUrl}${endpoint}   (restarts when you save server.ts)`,
 );
-if (pageUrl) console.log(`  page    ${pageUrl}?server=${encodeURIComponent(serverUrl)}`);
+if (existsSync(template) && readFileSync(template, "utf8").includes("HTTP2_LISTEN")) {
+  // Lab 07: nginx speaks TLS + HTTP/2 (once TODO 1 is done), with a self-signed certificate.
+  const https = `https://localhost:${serverPort}`;
+  const direct = `http://localhost:${serverPort + 1}`;
+  console.log(`  https   ${https}/stream   (TLS + HTTP/2 once TODO 1 is done; curl needs -k)`);
+  console.log("  The certificate is self-signed: open the https address once, click");
+  console.log(
+    '  "Advanced" → "Proceed to localhost", then reload the page (streams fail until then).',
+  );
+  if (pageUrl) {
+    console.log(`  page    ${pageUrl}?server=${encodeURIComponent(https)}   (h2: 8 of 8 streams)`);
+    console.log(
+      `          ${pageUrl}?server=${encodeURIComponent(direct)}   (HTTP/1.1: 6, then the wall)`,
+    );
+  }
+} else if (pageUrl) console.log(`  page    ${pageUrl}?server=${encodeURIComponent(serverUrl)}`);
 console.log(`  check   npm test -- ${path.basename(labDir).slice(0, 5)}\n`);

@@ -2,11 +2,11 @@
 // this checks what can go wrong without one: a mounted file that does not exist, a template
 // the tests never run, a variable nginx would leave unrendered, a port or service name that
 // does not match. The paths use ${TRACK:-solutions} and ${LAB:-…}: every choice is checked.
-import { existsSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { nginxTemplates, repoRoot } from "./helpers/index.ts";
+import { nginxTemplates, renderTemplate, repoRoot } from "./helpers/index.ts";
 
 interface Service {
   image?: string;
@@ -28,9 +28,12 @@ function interpolate(text: string, env: Record<string, string>): string {
   );
 }
 
-const labsBehindNginx = ["lab04-reverse-proxy", "lab05-load-balancer", "lab06-scale-out"].filter(
-  (lab) => existsSync(path.join(repoRoot, "solutions", lab, "nginx.conf.template")),
-);
+const labsBehindNginx = [
+  "lab04-reverse-proxy",
+  "lab05-load-balancer",
+  "lab06-scale-out",
+  "lab07-http2",
+].filter((lab) => existsSync(path.join(repoRoot, "solutions", lab, "nginx.conf.template")));
 const choices = [
   {},
   ...["labs", "solutions"].flatMap((TRACK) => labsBehindNginx.map((LAB) => ({ TRACK, LAB }))),
@@ -127,4 +130,48 @@ describe("docker-compose.yml", () => {
       }
     },
   );
+
+  test("lab 07: the image's nginx (1.28) gets `listen … ssl;` + `http2 on;` and a certificate where the template looks", () => {
+    const nginx = services.nginx ?? {};
+    const env = { LAB: "lab07-http2" };
+    const environment = Object.fromEntries(
+      Object.entries(nginx.environment ?? {}).map(([name, value]) => [
+        name,
+        interpolate(String(value), env),
+      ]),
+    );
+    expect(nginx.image, "the http2 directive needs nginx ≥ 1.25.1").toMatch(
+      /^nginx:1\.(2[5-9]|[3-9]\d)\./,
+    );
+    const mounts = bindMounts(nginx, env);
+    const template = mounts.find((mount) => mount.target.startsWith("/etc/nginx/templates/"));
+    const rendered = renderTemplate(
+      readFileSync(path.join(repoRoot, template?.source ?? ""), "utf8"),
+      environment,
+    );
+    expect(rendered, "no deprecated `listen … http2` for the image").not.toMatch(
+      /^\s*listen[^;#]*\bhttp2\b/m,
+    );
+    expect(rendered).toMatch(/^\s*listen 80 ssl\s*;/m);
+    expect(rendered).toMatch(/^\s*http2 on;/m);
+    expect(rendered).toMatch(/^\s*ssl_certificate tls\/cert\.pem;/m);
+
+    // The certificate script runs from the image's entrypoint, before the templates are rendered.
+    const script = mounts.find((mount) => mount.target.startsWith("/docker-entrypoint.d/"));
+    expect(
+      script?.target,
+      "mounted as an entrypoint script that runs before envsubst (20-…)",
+    ).toMatch(/^\/docker-entrypoint\.d\/1\d-[\w-]+\.sh$/);
+    const scriptPath = path.join(repoRoot, script?.source ?? "");
+    expect(
+      () => accessSync(scriptPath, constants.X_OK),
+      "the image runs only executable scripts",
+    ).not.toThrow();
+    const text = readFileSync(scriptPath, "utf8");
+    expect(text, "it writes where `ssl_certificate tls/…` points: /etc/nginx/tls").toContain(
+      "dir=/etc/nginx/tls",
+    );
+    expect(text).toContain('"$dir/cert.pem"');
+    expect(text).toContain('"$dir/key.pem"');
+  });
 });

@@ -54,11 +54,20 @@ export interface BrowserPage {
  * Open `url` in a new tab of a real Chromium and record its console errors and uncaught
  * exceptions. If the test fails, a screenshot of the page is saved under test-results/
  * and its path is added to the failure message. The tab is closed after the test.
+ * `ignoreHTTPSErrors`: accept the self-signed certificate of a test nginx (lab 07).
+ * `waitUntil: "domcontentloaded"` for a page whose requests may never finish (lab 07's
+ * streams that wait for a connection hold the load event back).
  */
-export async function openPage(url: string): Promise<BrowserPage> {
+export async function openPage(
+  url: string,
+  options: { ignoreHTTPSErrors?: boolean; waitUntil?: "load" | "domcontentloaded" } = {},
+): Promise<BrowserPage> {
   const test = TestRunner.getCurrentTest();
   const browser = await browserForThisFile();
-  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  const context = await browser.newContext({
+    viewport: { width: 1000, height: 700 },
+    ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false,
+  });
   // Every browser asks for /favicon.ico; the labs have none, and its 404 is not the page's error.
   await context.route("**/favicon.ico", (route) => route.fulfill({ status: 204 }));
   const page = await context.newPage();
@@ -105,7 +114,7 @@ export async function openPage(url: string): Promise<BrowserPage> {
     describeErrors: () =>
       `page errors: ${JSON.stringify(pageErrors)}; console errors: ${JSON.stringify(consoleErrors.slice(-5))}`,
   };
-  await page.goto(url);
+  await page.goto(url, { waitUntil: options.waitUntil ?? "load" });
   return browserPage;
 }
 

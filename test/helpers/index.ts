@@ -10,6 +10,7 @@ export { chromiumArgs, findChromium, launchBrowser } from "./chromium.ts";
 export { type ChunkingServer, startChunkingServer } from "./chunking-server.ts";
 export { onCleanup } from "./cleanup.ts";
 export { acceptsConnections, freePort } from "./free-port.ts";
+export { connectH2, type H2Response, requestH2 } from "./h2-client.ts";
 export {
   expectHeadAnswersAtOnce,
   expectJsonNotFound,
@@ -25,6 +26,7 @@ export { importLab, type RunningLab, type StartedLab, startLab } from "./lab-ser
 export {
   checkNginxConfig,
   findNginx,
+  http2ListenSyntax,
   nginxTemplates,
   type RunningNginx,
   renderTemplate,
@@ -41,5 +43,6 @@ export {
   trackBufferedBytes,
 } from "./slow-client.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";
+export { createSelfSignedCert, findOpenssl, type SelfSignedCert } from "./tls-cert.ts";
 export { labFile, repoRoot, track } from "./track.ts";
 export { delay, waitFor } from "./wait-for.ts";

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -12,11 +13,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { findProgram } from "./find-program.ts";
 import { acceptsConnections, freePort } from "./free-port.ts";
+import { createSelfSignedCert, type SelfSignedCert } from "./tls-cert.ts";
 import { repoRoot } from "./track.ts";
 import { delay } from "./wait-for.ts";
 
 export interface RunningNginx {
-  /** http://127.0.0.1:PORT — what a client connects to. */
+  /** http://127.0.0.1:PORT (https:// when the template turns on TLS) — what a client connects to. */
   url: string;
   port: number;
   pid: number;
@@ -67,16 +69,51 @@ export function renderTemplate(template: string, vars: Record<string, string | n
 }
 
 /**
+ * How a template turns on HTTP/2 (lab 07), in the spelling every nginx since 1.9.5 accepts:
+ * `listen PORT ssl ${HTTP2_LISTEN};` with HTTP2_LISTEN=http2, and an empty ${HTTP2_DIRECTIVE}.
+ * nginx 1.25.1+ warns that this is deprecated; docker-compose.yml (nginx 1.28) gives the new
+ * spelling instead: HTTP2_LISTEN empty, HTTP2_DIRECTIVE="http2 on;".
+ */
+export const http2ListenSyntax = { HTTP2_LISTEN: "http2", HTTP2_DIRECTIVE: "" };
+
+let certificate: SelfSignedCert | undefined;
+
+/**
+ * One self-signed certificate per process: every nginx a test file starts shares it, and
+ * `npm run lab -- 7` keeps it across nginx restarts, so a student accepts it once per run.
+ */
+function certificateForThisProcess(): SelfSignedCert {
+  if (!certificate) {
+    const dir = mkdtempSync(path.join(tmpdir(), "sse-tls-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    certificate = createSelfSignedCert(dir);
+  }
+  return certificate;
+}
+
+/**
  * Write a complete nginx setup into a fresh temp dir (the nginx "prefix"): a main
  * nginx.conf shaped like the official Docker image's (events {}, http { include conf.d/*.conf })
  * and the rendered template as conf.d/default.conf, the way the image renders
  * /etc/nginx/templates/default.conf.template. Everything nginx writes stays in the prefix.
+ * A template with `ssl_certificate` gets a fresh self-signed certificate in tls/ (nginx reads
+ * relative paths from the prefix: /etc/nginx/ in the image, where compose makes one too).
  */
 function writePrefix(templatePath: string, vars: Record<string, string | number>) {
-  const config = renderTemplate(readFileSync(templatePath, "utf8"), vars);
+  const config = renderTemplate(readFileSync(templatePath, "utf8"), {
+    ...http2ListenSyntax,
+    ...vars,
+  });
   const prefix = mkdtempSync(path.join(tmpdir(), "sse-nginx-"));
   mkdirSync(path.join(prefix, "conf.d"));
   mkdirSync(path.join(prefix, "temp"));
+  const tls = /^\s*ssl_certificate\s/m.test(config);
+  if (tls) {
+    mkdirSync(path.join(prefix, "tls"));
+    const { certFile, keyFile } = certificateForThisProcess();
+    copyFileSync(certFile, path.join(prefix, "tls", "cert.pem"));
+    copyFileSync(keyFile, path.join(prefix, "tls", "key.pem"));
+  }
   const errorLog = path.join(prefix, "error.log");
   const main = [
     // As root, nginx's workers switch to `nobody`, who cannot enter this 0700 temp dir:
@@ -103,7 +140,7 @@ function writePrefix(templatePath: string, vars: Record<string, string | number>
   writeFileSync(path.join(prefix, "nginx.conf"), main);
   writeFileSync(path.join(prefix, "conf.d", "default.conf"), config);
   const args = ["-p", `${prefix}/`, "-c", path.join(prefix, "nginx.conf"), "-e", errorLog];
-  return { prefix, config, errorLog, args };
+  return { prefix, config, errorLog, args, tls };
 }
 
 function readLog(file: string): string {
@@ -143,7 +180,7 @@ export async function launchNginx(
   // Another process may grab the free port between our check and nginx's bind: try again then.
   for (let attempt = 1; ; attempt += 1) {
     const port = options.port ?? (await freePort());
-    const { prefix, config, errorLog, args } = writePrefix(templatePath, {
+    const { prefix, config, errorLog, args, tls } = writePrefix(templatePath, {
       ...vars,
       NGINX_PORT: port,
     });
@@ -179,7 +216,7 @@ export async function launchNginx(
     }
     if (running && (await acceptsConnections(port))) {
       return {
-        url: `http://127.0.0.1:${port}`,
+        url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
         port,
         pid: child.pid ?? 0,
         config,
@@ -204,6 +241,7 @@ export const templateVariables = {
   APP_1: "127.0.0.1:8081",
   APP_2: "127.0.0.1:8082",
   PROXY_READ_TIMEOUT: "60s",
+  ...http2ListenSyntax,
 };
 
 /** Paths (relative to the repo) of every nginx template the tests run. */

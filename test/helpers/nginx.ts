@@ -4,6 +4,7 @@ import { launchNginx, type RunningNginx } from "./nginx-process.ts";
 export {
   checkNginxConfig,
   findNginx,
+  http2ListenSyntax,
   nginxTemplates,
   type RunningNginx,
   renderTemplate,

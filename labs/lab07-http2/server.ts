@@ -1,0 +1,271 @@
+// Lab 07 — HTTP/2: lab 04's server, hardened, with response headers that are valid on HTTP/2.
+// The app itself still speaks HTTP/1.1: nginx terminates TLS + h2 in front of it.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import cors from "cors";
+import express from "express";
+import { encodeEvent } from "./encode-event.ts";
+import { EventHistory, type StoredEvent } from "./event-history.ts";
+
+export interface Options {
+  port: number;
+  host: string;
+  /** Milliseconds between two tick messages; 0 sends none. */
+  intervalMs: number;
+  corsOrigins: string[];
+  maxBodyBytes: number;
+  maxNameLength: number;
+  /** How many past events the server keeps for clients that reconnect. */
+  historySize: number;
+  /** The reconnection delay the server asks clients to use, in ms. */
+  retryMs: number;
+  /** A client with more than this many bytes waiting unsent is cut (it stopped reading). */
+  maxBufferedBytes: number;
+}
+
+export const defaults: Options = {
+  port: 8080,
+  host: "localhost",
+  intervalMs: 1000,
+  corsOrigins: ["http://localhost:5173", "http://127.0.0.1:5173"],
+  maxBodyBytes: 1024,
+  maxNameLength: 100,
+  historySize: 100,
+  retryMs: 1000,
+  maxBufferedBytes: 256 * 1024,
+};
+
+function frameOf(event: StoredEvent): string {
+  return encodeEvent({ event: event.event, data: event.data, id: String(event.id) });
+}
+
+/** Answer 405 with the methods this path does allow, as JSON like every other error. */
+function methodNotAllowed(allow: string) {
+  return (req: express.Request, res: express.Response) => {
+    res.setHeader("Allow", allow);
+    res.status(405).json({ error: `${req.method} is not allowed on ${req.path}: use ${allow}` });
+  };
+}
+
+/** State-changing endpoints take JSON only: a foreign page cannot send it without a preflight. */
+function requireJson(req: express.Request, res: express.Response, next: express.NextFunction) {
+  if (req.is("application/json")) return next();
+  res.status(415).json({ error: "send Content-Type: application/json" });
+}
+
+export function createApp(options: Options) {
+  const app = express();
+  const streams = new Set<express.Response>();
+  const history = new EventHistory(options.historySize);
+  let ended = false;
+  let slowClientsCut = 0;
+
+  /** Write one frame; a client that has stopped reading is cut instead of buffered forever. */
+  function send(res: express.Response, frame: string) {
+    res.write(frame);
+    if (res.writableLength > options.maxBufferedBytes) {
+      slowClientsCut += 1;
+      console.warn(
+        `cut a slow client: ${res.writableLength} bytes waiting (max ${options.maxBufferedBytes})`,
+      );
+      streams.delete(res);
+      res.destroy();
+    }
+  }
+
+  /** Every event gets the next id and a place in the history before anyone sees it. */
+  function publish(event: { event?: string; data: string }) {
+    const frame = frameOf(history.add(event));
+    for (const res of streams) send(res, frame);
+    return streams.size;
+  }
+
+  const ticker =
+    options.intervalMs > 0
+      ? setInterval(
+          () => publish({ data: `tick at ${new Date().toISOString()}` }),
+          options.intervalMs,
+        )
+      : undefined;
+
+  app.use(
+    cors({
+      origin: options.corsOrigins,
+      // A reconnecting cross-origin EventSource may send Last-Event-ID in a preflight.
+      allowedHeaders: ["Content-Type", "Last-Event-ID"],
+    }),
+  );
+
+  // #region timing-allow-origin
+  // Let an allowed page read this response's timing, nextHopProtocol included ("h2" or
+  // "http/1.1"): for a cross-origin response without this header the browser reports "".
+  app.use((req, res, next) => {
+    const origin = req.get("Origin");
+    if (origin && options.corsOrigins.includes(origin)) {
+      res.setHeader("Timing-Allow-Origin", origin);
+    }
+    next();
+  });
+  // #endregion
+
+  app
+    .route("/")
+    .get((_req, res) => {
+      res.send("hello!");
+    })
+    .all(methodNotAllowed("GET, HEAD"));
+
+  app
+    .route("/stream")
+    .get((req, res) => {
+      // 204 is the one answer that tells EventSource to stop for good, without an error.
+      if (ended) {
+        res.status(204).end();
+        return;
+      }
+      // #region stream-headers
+      res.setHeader("Content-Type", "text/event-stream");
+      res.setHeader("Cache-Control", "no-cache");
+      res.setHeader("X-Accel-Buffering", "no");
+      // TODO 2: delete these three lines, copied from a popular SSE snippet. They manage one
+      // HTTP/1.1 connection: an HTTP/2 response must not carry them, and nginx passes one on.
+      res.setHeader("Connection", "keep-alive");
+      res.setHeader("Keep-Alive", "timeout=300");
+      res.setHeader("Proxy-Connection", "keep-alive");
+      // #endregion
+
+      // HEAD: the headers a GET would get, at once, and no body; not a client.
+      if (req.method === "HEAD") {
+        res.flushHeaders();
+        res.end();
+        return;
+      }
+      // retry first: it sends the headers (so 'open' fires) and sets the client's delay.
+      res.write(encodeEvent({ retry: options.retryMs }));
+
+      const resume = history.resumeAfter(req.get("Last-Event-ID"));
+      if (resume.kind === "reset") {
+        // Tell the client it cannot have a gap-free stream, then send what we still hold.
+        // JSON.stringify escapes anything odd in the id; slice keeps a 10 KB id out of the reply.
+        const lastEventId = String(req.get("Last-Event-ID")).slice(0, 40);
+        res.write(
+          encodeEvent({
+            event: "reset",
+            data: JSON.stringify({ reason: resume.reason, lastEventId }),
+          }),
+        );
+      }
+      if (resume.kind !== "fresh") for (const event of resume.events) send(res, frameOf(event));
+      if (res.destroyed) return;
+
+      streams.add(res);
+      res.on("close", () => streams.delete(res));
+    })
+    .all(methodNotAllowed("GET, HEAD"));
+
+  app
+    .route("/signup")
+    .post(requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
+      const name: unknown = req.body?.name;
+      if (typeof name !== "string" || name.trim() === "") {
+        res
+          .status(400)
+          .json({ error: 'send JSON like {"name": "Ada"}: name must be a non-empty string' });
+        return;
+      }
+      if (name.length > options.maxNameLength) {
+        res.status(400).json({ error: `name must be at most ${options.maxNameLength} characters` });
+        return;
+      }
+      const delivered = publish({ event: "signup", data: JSON.stringify({ name }) });
+      res.status(202).json({ delivered });
+    })
+    .all(methodNotAllowed("POST"));
+
+  // The broadcast is over: close every stream, and answer 204 to every reconnect,
+  // so clients end in CLOSED instead of retrying forever.
+  app
+    .route("/stream/end")
+    .post(requireJson, (_req, res) => {
+      ended = true;
+      for (const stream of streams) stream.end();
+      res.status(204).end();
+    })
+    .all(methodNotAllowed("POST"));
+
+  app.use((req, res) => {
+    res.status(404).json({ error: `no such path: ${req.path}` });
+  });
+
+  app.use(
+    (
+      error: { status?: number; type?: string; message: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      const status = error.status ?? 500;
+      const message =
+        error.type === "entity.too.large"
+          ? `body too large: at most ${options.maxBodyBytes} bytes`
+          : error.type === "entity.parse.failed"
+            ? "body is not valid JSON"
+            : status === 500
+              ? "internal error"
+              : error.message;
+      res.status(status).json({ error: message });
+    },
+  );
+
+  return {
+    app,
+    publish,
+    stats: () => ({ clients: streams.size, slowClientsCut }),
+    stop: () => clearInterval(ticker),
+  };
+}
+
+export async function startServer(overrides: Partial<Options> = {}) {
+  const options = { ...defaults, ...overrides };
+  const { app, stats, stop } = createApp(options);
+  const server = http.createServer(app);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    stop();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new Error(
+        `port ${options.port} is in use — stop the other server or pick another: PORT=9090 npm run lab -- 7`,
+      );
+    }
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    server,
+    stats,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        stop();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// HOST=0.0.0.0 lets nginx in another container (docker-compose.yml) reach the app.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { url } = await startServer({
+    port: Number(process.env.PORT ?? defaults.port),
+    host: process.env.HOST ?? defaults.host,
+  });
+  console.log(`lab07 app on ${url}/stream (HTTP/1.1; the h2 way in is nginx: npm run lab -- 7)`);
+}
