@@ -125,7 +125,7 @@ export function createApp(options: Options) {
     res.on("close", () => streams.delete(res));
   });
 
-  // Only JSON changes state: see "Why CORS does not protect POST" in the README.
+  // Only JSON changes state: see "Why CORS does not protect POST /stream/end" in the README.
   app.post("/signup", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
     const name: unknown = req.body?.name;
     if (typeof name !== "string" || name.trim() === "") {

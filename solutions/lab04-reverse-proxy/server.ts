@@ -127,7 +127,7 @@ export function createApp(options: Options) {
     res.on("close", () => streams.delete(res));
   });
 
-  // Only JSON changes state: see "Why CORS does not protect POST" in lab 03's README.
+  // Only JSON changes state: see "Why CORS does not protect POST /stream/end" in lab 03's README.
   app.post("/signup", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
     const name: unknown = req.body?.name;
     if (typeof name !== "string" || name.trim() === "") {

@@ -210,7 +210,7 @@ export function createApp(options: Options, broker: Broker) {
     // #endregion
   });
 
-  // Only JSON changes state: see "Why CORS does not protect POST" in lab 03's README.
+  // Only JSON changes state: see "Why CORS does not protect POST /stream/end" in lab 03's README.
   app.post(
     "/signup",
     requireJson,
