@@ -20,7 +20,7 @@ export interface Options {
   historySize: number;
   /** The reconnection delay the server asks clients to use, in ms. */
   retryMs: number;
-  /** Most bytes a client may leave unread before it is cut (lab 02: a client that stops reading). */
+  /** Most unread bytes a client may hold before it is cut (lab 02: a client that stops reading). */
   maxBufferedBytes: number;
 }
 
