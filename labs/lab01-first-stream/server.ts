@@ -32,19 +32,20 @@ export function createApp(options: Options) {
     res.send("hello!");
   });
 
-  app.get("/stream", (req, res) => {
+  // HEAD asks for the headers only (a monitor, a link checker): answer them at once, with no
+  // body and no timer. Without this route (before the GET one) Express would run the GET handler,
+  // which never ends.
+  app.head("/stream", (_req, res) => {
+    res.setHeader("Content-Type", "text/event-stream");
+    res.end();
+  });
+
+  app.get("/stream", (_req, res) => {
     res.setHeader("Content-Type", "text/event-stream");
     // TODO 1: also send `Cache-Control: no-cache`, so no cache or proxy keeps a copy of the stream.
 
     // TODO 2: send the headers right now with res.flushHeaders(). Until they leave, the
     // browser cannot fire 'open': it would wait for the first message.
-
-    // HEAD asks for the headers only: answer them and end, without counting a client.
-    if (req.method === "HEAD") {
-      res.flushHeaders();
-      res.end();
-      return;
-    }
 
     let count = 0;
     const timer = setInterval(() => {

@@ -39,7 +39,7 @@ export interface Options {
   redisBlockMs: number;
   /** Pause before retrying Redis after it went away. */
   redisRetryMs: number;
-  /** Most bytes a client may leave unread before it is cut (lab 02: a client that stops reading). */
+  /** Most unread bytes a client may hold before it is cut (lab 02: a client that stops reading). */
   maxBufferedBytes: number;
 }
 
@@ -210,7 +210,7 @@ export function createApp(options: Options, broker: Broker) {
     // #endregion
   });
 
-  // Only JSON changes state: see "Why CORS does not protect POST" in lab 03's README.
+  // Only JSON changes state: see "Why CORS does not protect POST /stream/end" in lab 03's README.
   app.post(
     "/signup",
     requireJson,

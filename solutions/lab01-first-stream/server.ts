@@ -32,19 +32,21 @@ export function createApp(options: Options) {
     res.send("hello!");
   });
 
+  // HEAD asks for the headers only (a monitor, a link checker): answer them at once, with no
+  // body and no timer. Without this route (before the GET one) Express would run the GET handler,
+  // which never ends.
+  app.head("/stream", (_req, res) => {
+    res.setHeader("Content-Type", "text/event-stream");
+    res.end();
+  });
+
   // #region stream
-  app.get("/stream", (req, res) => {
+  app.get("/stream", (_req, res) => {
     res.setHeader("Content-Type", "text/event-stream");
     // An event stream must never be answered from a cache.
     res.setHeader("Cache-Control", "no-cache");
     // Send the headers now, so the browser fires 'open' at once rather than on the first tick.
     res.flushHeaders();
-    // HEAD asks for the headers only: answer them and end, without counting a client.
-    if (req.method === "HEAD") {
-      res.flushHeaders();
-      res.end();
-      return;
-    }
 
     let count = 0;
     const timer = setInterval(() => {

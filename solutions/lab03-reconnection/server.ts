@@ -20,7 +20,7 @@ export interface Options {
   historySize: number;
   /** The reconnection delay the server asks clients to use, in ms. */
   retryMs: number;
-  /** Most bytes a client may leave unread before it is cut (lab 02: a client that stops reading). */
+  /** Most unread bytes a client may hold before it is cut (lab 02: a client that stops reading). */
   maxBufferedBytes: number;
 }
 
@@ -123,7 +123,7 @@ export function createApp(options: Options) {
     res.on("close", () => streams.delete(res));
   });
 
-  // Only JSON changes state: see "Why CORS does not protect POST" in the README.
+  // Only JSON changes state: see "Why CORS does not protect POST /stream/end" in the README.
   app.post("/signup", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
     const name: unknown = req.body?.name;
     if (typeof name !== "string" || name.trim() === "") {

@@ -24,6 +24,8 @@ export function sendRequest(
     headers?: Record<string, string>;
     body?: string;
     timeoutMs?: number;
+    /** A keep-alive agent, to send many requests over one connection; default: a fresh one each. */
+    agent?: http.Agent;
   } = {},
 ): Promise<PlainResponse> {
   const started = performance.now();
@@ -31,7 +33,8 @@ export function sendRequest(
   return new Promise((resolve, reject) => {
     const request = http.request(url, {
       method: options.method ?? "GET",
-      headers: { Connection: "close", ...options.headers },
+      headers: options.agent ? options.headers : { Connection: "close", ...options.headers },
+      agent: options.agent,
     });
     const timer = setTimeout(() => {
       request.destroy();
