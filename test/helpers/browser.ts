@@ -54,13 +54,20 @@ export interface BrowserPage {
  * Open `url` in a new tab of a real Chromium and record its console errors and uncaught
  * exceptions. If the test fails, a screenshot of the page is saved under test-results/
  * and its path is added to the failure message. The tab is closed after the test.
+ * Each call gets a fresh profile (context), unless `sameContextAs` names an earlier tab:
+ * then the new tab shares its storage (IndexedDB, cookies), as a reload or a second tab would.
  */
-export async function openPage(url: string): Promise<BrowserPage> {
+export async function openPage(
+  url: string,
+  options: { sameContextAs?: BrowserPage } = {},
+): Promise<BrowserPage> {
   const test = TestRunner.getCurrentTest();
-  const browser = await browserForThisFile();
-  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  const shared = options.sameContextAs?.page.context();
+  const context =
+    shared ??
+    (await (await browserForThisFile()).newContext({ viewport: { width: 1000, height: 700 } }));
   // Every browser asks for /favicon.ico; the labs have none, and its 404 is not the page's error.
-  await context.route("**/favicon.ico", (route) => route.fulfill({ status: 204 }));
+  if (!shared) await context.route("**/favicon.ico", (route) => route.fulfill({ status: 204 }));
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
@@ -73,8 +80,10 @@ export async function openPage(url: string): Promise<BrowserPage> {
   const tab = test ? (tabsOpened.get(test) ?? 0) + 1 : 1;
   if (test) tabsOpened.set(test, tab);
   onCleanup(async () => {
-    if (test?.result?.state === "fail") await saveFailureScreenshot(page, test, tab);
-    await context.close();
+    if (test?.result?.state === "fail" && !page.isClosed())
+      await saveFailureScreenshot(page, test, tab);
+    // A shared context belongs to the first tab, which closes it.
+    await (shared ? page.close() : context.close());
   });
 
   const browserPage: BrowserPage = {
