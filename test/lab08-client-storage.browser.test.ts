@@ -162,7 +162,8 @@ describe("lab08 — the page in Chromium, one profile across visits", () => {
     for (const title of headlines(6, 10)) await publish(before.url, title);
     const requestsBefore = before.requests.length;
     const reopenedAt = performance.now();
-    const tab = await openPage(first.pageUrl, { sameContextAs: first.tab });
+    // This visit keeps at most 8 items: saving 6..10 must drop 1 and 2.
+    const tab = await openPage(`${first.pageUrl}&maxStored=8`, { sameContextAs: first.tab });
 
     await waitFor(async () => before.requests.length > requestsBefore, {
       message: "the reopened page should open the stream",
@@ -188,6 +189,9 @@ describe("lab08 — the page in Chromium, one profile across visits", () => {
       await tab.textOf("#from-stream"),
       "after resuming from id 5, only the 5 new items should come over the network",
     ).toBe("5");
+    expect(await storedIds(tab), "with maxStored=8 the store keeps the 8 newest").toEqual([
+      3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
 
     // A restart that keeps the items (as a database would): ids 1..10 mean the same headlines.
     await before.close();
