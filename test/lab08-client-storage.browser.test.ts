@@ -185,9 +185,10 @@ describe("lab08 — the page in Chromium, one profile across visits", () => {
     let ids = await shownIds(tab);
     expect(duplicatesIn(ids), "no item should be shown twice").toEqual([]);
     expect(ids, "the page should list 10..1, newest first").toEqual(newestFirst(10));
+    const fromStream = await tab.textOf("#from-stream");
     expect(
-      await tab.textOf("#from-stream"),
-      "after resuming from id 5, only the 5 new items should come over the network",
+      fromStream,
+      `lab08 TODO 1: asked for ?lastEventId=5, the server should send only the 5 new items — ${fromStream} came`,
     ).toBe("5");
     expect(await storedIds(tab), "with maxStored=8 the store keeps the 8 newest").toEqual([
       3, 4, 5, 6, 7, 8, 9, 10,

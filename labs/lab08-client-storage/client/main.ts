@@ -77,7 +77,7 @@ async function connect() {
     list.replaceChildren();
     void store.clear();
     notice.hidden = false;
-    notice.textContent = `The server could not resume (${reason}): the stored news were replaced.`;
+    notice.textContent = `The server could not resume (${reason}): the stored items were replaced.`;
   });
 
   // #region reconnect
