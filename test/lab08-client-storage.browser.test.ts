@@ -40,8 +40,8 @@ async function startNews(client: ServedClient, initialNews: string[], port = 0) 
     if (req.url?.startsWith("/stream") && req.method === "GET")
       requests.push({ url: req.url, lastEventId: req.headers["last-event-id"] as string });
   });
-  const port_ = (started.server.address() as AddressInfo).port;
-  return { ...started, requests, port: port_ };
+  const bound = (started.server.address() as AddressInfo).port;
+  return { ...started, requests, port: bound };
 }
 
 async function publish(url: string, title: string) {
