@@ -1,4 +1,5 @@
 import net from "node:net";
+import type { EventSourceMessage } from "eventsource-parser";
 import request from "supertest";
 import { describe, expect, test } from "vitest";
 import {
@@ -32,11 +33,25 @@ function newsServer(n: number, options: Record<string, unknown> = {}) {
  */
 async function openStream(
   url: string,
-  { query = "", lastEventId, count = 1 }: { query?: string; lastEventId?: string; count?: number },
+  {
+    query = "",
+    lastEventId,
+    count = 1,
+    wrongStart = () => false,
+  }: {
+    query?: string;
+    lastEventId?: string;
+    count?: number;
+    /** Stop reading at once when the first event already shows the answer is wrong. */
+    wrongStart?: (first: EventSourceMessage) => boolean;
+  },
 ) {
   const response = await readRawStream(`${url}/stream${query}`, {
     headers: lastEventId === undefined ? {} : { "Last-Event-ID": lastEventId },
-    until: (text) => parseEventStream(text).events.length >= count,
+    until: (text) => {
+      const { events } = parseEventStream(text);
+      return events.length >= count || (events[0] !== undefined && wrongStart(events[0]));
+    },
     timeoutMs: 400,
   });
   const parsed = parseEventStream(response.text);
@@ -100,7 +115,12 @@ describe("lab08 — where a page resumes", () => {
     "TODO 1 · %s gets a reset, then every held item",
     async (_what, query, lastEventId, reason) => {
       const { url } = await newsServer(5);
-      const { status, events } = await openStream(url, { query, lastEventId, count: 6 });
+      const { status, events } = await openStream(url, {
+        query,
+        lastEventId,
+        count: 6,
+        wrongStart: (first) => first.event !== "reset",
+      });
       expect(status, "the server must answer 200 whatever the id holds").toBe(200);
       expect(
         [events[0]?.event, events[0] && JSON.parse(events[0].data).reason],
