@@ -57,19 +57,29 @@ export interface BrowserPage {
  * `ignoreHTTPSErrors`: accept the self-signed certificate of a test nginx (lab 07).
  * `waitUntil: "domcontentloaded"` for a page whose requests may never finish (lab 07's
  * streams that wait for a connection hold the load event back).
+ * Each call gets a fresh profile (context), unless `sameContextAs` names an earlier tab:
+ * then the new tab shares its storage (IndexedDB, cookies), as a reload or a second tab would.
  */
 export async function openPage(
   url: string,
-  options: { ignoreHTTPSErrors?: boolean; waitUntil?: "load" | "domcontentloaded" } = {},
+  options: {
+    ignoreHTTPSErrors?: boolean;
+    waitUntil?: "load" | "domcontentloaded";
+    sameContextAs?: BrowserPage;
+  } = {},
 ): Promise<BrowserPage> {
   const test = TestRunner.getCurrentTest();
-  const browser = await browserForThisFile();
-  const context = await browser.newContext({
-    viewport: { width: 1000, height: 700 },
-    ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false,
-  });
+  const shared = options.sameContextAs?.page.context();
+  const context =
+    shared ??
+    (await (
+      await browserForThisFile()
+    ).newContext({
+      viewport: { width: 1000, height: 700 },
+      ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false,
+    }));
   // Every browser asks for /favicon.ico; the labs have none, and its 404 is not the page's error.
-  await context.route("**/favicon.ico", (route) => route.fulfill({ status: 204 }));
+  if (!shared) await context.route("**/favicon.ico", (route) => route.fulfill({ status: 204 }));
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
@@ -82,8 +92,10 @@ export async function openPage(
   const tab = test ? (tabsOpened.get(test) ?? 0) + 1 : 1;
   if (test) tabsOpened.set(test, tab);
   onCleanup(async () => {
-    if (test?.result?.state === "fail") await saveFailureScreenshot(page, test, tab);
-    await context.close();
+    if (test?.result?.state === "fail" && !page.isClosed())
+      await saveFailureScreenshot(page, test, tab);
+    // A shared context belongs to the first tab, which closes it.
+    await (shared ? page.close() : context.close());
   });
 
   const browserPage: BrowserPage = {
