@@ -104,13 +104,13 @@ export function createApp(options: Options) {
       res.status(204).end();
       return;
     }
+    // #region stream-headers
     res.setHeader("Content-Type", "text/event-stream");
     res.setHeader("Cache-Control", "no-cache");
     // nginx (and proxies that copy its convention) buffers responses by default: events
     // would sit there until a buffer fills. This header turns buffering off for this response
     // only; nginx obeys it and strips it, so the client never sees it.
     res.setHeader("X-Accel-Buffering", "no");
-    // #region stream-headers
     // lab 07: no Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding or Upgrade: they
     // manage one HTTP/1.1 connection, and an HTTP/2 response must not carry them (RFC 9113
     // §8.2.2). Node adds what HTTP/1.1 needs by itself; nginx answers the browser over h2.
