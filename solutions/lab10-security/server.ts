@@ -76,27 +76,26 @@ export function createApp(options: Options) {
   const streams = new PrivateStreams();
   const counters = { slowClientsCut: 0 };
 
+  /** Write to one client, and cut it if it has stopped reading (as in labs 02–07). */
+  function writeOrCut(res: express.Response, frame: string) {
+    if (res.destroyed) return;
+    res.write(frame);
+    if (res.writableLength > options.maxBufferedBytes) {
+      counters.slowClientsCut += 1;
+      console.warn(`cut a client that stopped reading (${res.writableLength} bytes unread)`);
+      res.destroy(); // a client that stops reading would make us hold every later event for it
+    }
+  }
+
   // #region publish
   /** Serialize once, write the same bytes to every stream allowed to see the event. */
   function publish(message: { from: string; to?: string; text: string }): number {
     const frame = encodeEvent({ data: JSON.stringify(message) });
     const recipients = streams.recipients(message);
-    for (const listener of recipients) {
-      listener.res.write(frame);
-      // A client that stops reading would make us hold every later event for it, forever.
-      if (listener.res.writableLength > options.maxBufferedBytes) cutSlowClient(listener);
-    }
+    for (const listener of recipients) writeOrCut(listener.res, frame);
     return recipients.length;
   }
   // #endregion
-
-  function cutSlowClient(listener: Listener) {
-    counters.slowClientsCut += 1;
-    console.warn(
-      `lab10: cut a stream of ${listener.user}: over ${options.maxBufferedBytes} bytes unread`,
-    );
-    listener.res.destroy();
-  }
 
   // #region cors
   app.use(
