@@ -277,14 +277,8 @@ describe("lab10 — cross-site requests in Chromium", browserTests, () => {
           foreign.close(() => resolve());
         }),
     );
-    // A context of its own with ada's cookies: openPage's contexts route /favicon.ico, and while
-    // any route is active Playwright answers CORS preflights itself, allowing everything.
-    const browser = ada.page.context().browser();
-    if (!browser) throw new Error("no browser");
-    const victim = await browser.newContext();
-    onCleanup(() => victim.close());
-    await victim.addCookies(await ada.page.context().cookies());
-    const foreignPage = await victim.newPage();
+    // The foreign page in another tab of ada's browser profile: it holds her cookie.
+    const foreignPage = await ada.page.context().newPage();
     await foreignPage.goto(`http://127.0.0.1:${(foreign.address() as AddressInfo).port}/`);
     // What reached the server, seen from Node: method, content type, and whether ada's cookie came along.
     const arrived: { method?: string; type?: string; cookie?: string }[] = [];

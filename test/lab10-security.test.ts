@@ -6,6 +6,11 @@ import { describe, expect, test } from "vitest";
 import {
   activeTimers,
   connect,
+  expectHeadAnswersAtOnce,
+  expectJsonNotFound,
+  expectJsonRequired,
+  expectMethodNotAllowed,
+  expectPortInUseMessage,
   importLab,
   labFile,
   onCleanup,
@@ -442,8 +447,6 @@ describe("lab10 — bounds", () => {
   });
 
   test.each([
-    ["a form post", 415, "application/x-www-form-urlencoded", "text=hi"],
-    ["text/plain (a no-cors fetch)", 415, "text/plain", '{"text":"hi"}'],
     ["invalid JSON", 400, "application/json", '{"text":'],
     [
       "a body over maxBodyBytes",
@@ -469,26 +472,36 @@ describe("lab10 — bounds", () => {
     expect(response.body.error, "errors are JSON").toEqual(expect.any(String));
   });
 
-  test("wrong method → 405 with Allow; unknown path → JSON 404; HEAD /stream answers at once, uncounted", async () => {
+  test("wrong method → 405 with Allow; unknown path → JSON 404", async () => {
+    const { url } = await startLab<Lab10>(lab);
+    await expectMethodNotAllowed(url, "PUT", "/stream", ["GET", "HEAD"]);
+    await expectMethodNotAllowed(url, "GET", "/publish", ["POST"]);
+    await expectMethodNotAllowed(url, "GET", "/login", ["POST"]);
+    await expectMethodNotAllowed(url, "DELETE", "/me", ["GET", "HEAD"]);
+    await expectJsonNotFound(url);
+  });
+
+  test("every POST takes JSON only: what a foreign page can send without a preflight gets 415", async () => {
+    const { url } = await startLab<Lab10>(lab);
+    await expectJsonRequired(url, "/login");
+    // Signed in, so that the 415 is about the body and not the missing credential.
+    const ada = await signedIn(url, "ada");
+    for (const path of ["/tokens", "/logout", "/publish"]) {
+      await expectJsonRequired(url, path, { Cookie: ada });
+    }
+  });
+
+  test("HEAD /stream checks the credential first, then answers at once, uncounted", async () => {
     const server = await startLab<Lab10>(lab);
     const { url } = server;
-    const put = await request(url).put("/stream");
-    expect(put.status).toBe(405);
-    expect(put.headers.allow).toBe("GET, HEAD");
-    expect((await request(url).get("/publish")).headers.allow).toBe("POST");
-    const missing = await request(url).get("/nope");
-    expect([missing.status, missing.body.error !== undefined]).toEqual([404, true]);
-
-    const ada = await signedIn(url, "ada");
-    const head = await readRawStream(`${url}/stream`, { method: "HEAD", headers: { Cookie: ada } });
-    expect(head.status).toBe(200);
-    expect(head.headers["content-type"]).toMatch(/^text\/event-stream/);
-    expect(head.text).toBe("");
-    expect(server.running.stats().clients).toBe(0);
     expect(
       (await readRawStream(`${url}/stream`, { method: "HEAD" })).status,
-      "HEAD checks auth too",
+      "HEAD /stream without a credential: 401, like GET",
     ).toBe(401);
+    const ada = await signedIn(url, "ada");
+    await expectHeadAnswersAtOnce(url, () => server.running.stats().clients, {
+      headers: { Cookie: ada },
+    });
   });
 
   test("a client that stops reading is cut at maxBufferedBytes; the others keep receiving", async () => {
@@ -541,11 +554,7 @@ describe("lab10 — bounds", () => {
 
   test("startServer says what to do when the port is taken", async () => {
     const first = await startLab<Lab10>(lab);
-    const { startServer } = await importLab<{ startServer(o: object): Promise<Lab10> }>(lab);
-    const port = Number(new URL(first.url).port);
-    await expect(startServer({ port, host: "127.0.0.1" })).rejects.toThrow(
-      `port ${port} is in use — stop the other server or pick another`,
-    );
+    await expectPortInUseMessage(lab, 10, Number(new URL(first.url).port));
   });
 });
 

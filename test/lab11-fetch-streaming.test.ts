@@ -165,16 +165,8 @@ describe("lab11 — a bad request gets a real status before any stream starts", 
     expect(statsOf(server).tokensGenerated, "a refused request must start no generation").toBe(0);
   });
 
-  test("GET /chat is 405 with Allow: POST; an unknown path is a JSON 404", async () => {
-    const server = await startLab(lab);
-    const get = await fetch(`${server.url}/chat`);
-    expect(get.status).toBe(405);
-    expect(get.headers.get("allow")).toBe("POST");
-    expect((await get.json()).error).toEqual(expect.any(String));
-    const unknown = await fetch(`${server.url}/nope`);
-    expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error).toEqual(expect.any(String));
-  });
+  // 405 + Allow, JSON 404, 415 for every simple POST, a port in use: the shared checks in
+  // lab11-fetch-streaming.hardening.test.ts.
 
   test("a foreign origin's preflight is refused; the allowed origin may send Content-Type", async () => {
     const server = await startLab(lab, { corsOrigins: ["http://allowed.test"] });

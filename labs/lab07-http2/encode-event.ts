@@ -20,8 +20,8 @@ export function encodeEvent({ event, data, id, retry }: ServerSentEvent): string
   // text from a user could forge fields. Refuse it rather than guess what was meant.
   if (event !== undefined) {
     if (lineBreak.test(event)) throw new Error("event name must not contain CR or LF");
-    // "event: " with nothing after it is delivered as a plain "message": say so instead.
-    if (event === "") throw new Error("event name must not be empty");
+    // `event: ` with no name is delivered as a plain `message`: surely not what was meant.
+    if (event === "") throw new Error("event name must not be empty (leave it out for message)");
     frame += `event: ${event}\n`;
   }
   if (id !== undefined) {

@@ -1,12 +1,13 @@
-// Lab 07 — HTTP/2: lab 04's server, hardened, with response headers that are valid on HTTP/2.
-// The app itself still speaks HTTP/1.1: nginx terminates TLS + h2 in front of it.
-import http from "node:http";
+// Lab 07 — HTTP/2: lab 04's server, with two changes for h2 (marked "lab 07"). The app itself
+// still speaks HTTP/1.1: nginx terminates TLS + h2 in front of it.
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import cors from "cors";
 import express from "express";
 import { encodeEvent } from "./encode-event.ts";
 import { EventHistory, type StoredEvent } from "./event-history.ts";
+import { answerUnroutedRequests, listen, requireJson } from "./http-errors.ts";
 
 export interface Options {
   port: number;
@@ -20,7 +21,7 @@ export interface Options {
   historySize: number;
   /** The reconnection delay the server asks clients to use, in ms. */
   retryMs: number;
-  /** A client with more than this many bytes waiting unsent is cut (it stopped reading). */
+  /** Most unread bytes a client may hold before it is cut (lab 02: a client that stops reading). */
   maxBufferedBytes: number;
 }
 
@@ -40,20 +41,6 @@ function frameOf(event: StoredEvent): string {
   return encodeEvent({ event: event.event, data: event.data, id: String(event.id) });
 }
 
-/** Answer 405 with the methods this path does allow, as JSON like every other error. */
-function methodNotAllowed(allow: string) {
-  return (req: express.Request, res: express.Response) => {
-    res.setHeader("Allow", allow);
-    res.status(405).json({ error: `${req.method} is not allowed on ${req.path}: use ${allow}` });
-  };
-}
-
-/** State-changing endpoints take JSON only: a foreign page cannot send it without a preflight. */
-function requireJson(req: express.Request, res: express.Response, next: express.NextFunction) {
-  if (req.is("application/json")) return next();
-  res.status(415).json({ error: "send Content-Type: application/json" });
-}
-
 export function createApp(options: Options) {
   const app = express();
   const streams = new Set<express.Response>();
@@ -61,23 +48,21 @@ export function createApp(options: Options) {
   let ended = false;
   let slowClientsCut = 0;
 
-  /** Write one frame; a client that has stopped reading is cut instead of buffered forever. */
-  function send(res: express.Response, frame: string) {
+  /** Write to one client, and cut it if it has stopped reading (lab 02). */
+  function writeOrCut(res: express.Response, frame: string) {
+    if (res.destroyed) return;
     res.write(frame);
     if (res.writableLength > options.maxBufferedBytes) {
       slowClientsCut += 1;
-      console.warn(
-        `cut a slow client: ${res.writableLength} bytes waiting (max ${options.maxBufferedBytes})`,
-      );
-      streams.delete(res);
-      res.destroy();
+      console.warn(`cut a client that stopped reading (${res.writableLength} bytes unread)`);
+      res.destroy(); // it reconnects with Last-Event-ID and gets what it missed from the history
     }
   }
 
   /** Every event gets the next id and a place in the history before anyone sees it. */
   function publish(event: { event?: string; data: string }) {
     const frame = frameOf(history.add(event));
-    for (const res of streams) send(res, frame);
+    for (const res of streams) writeOrCut(res, frame);
     return streams.size;
   }
 
@@ -98,7 +83,7 @@ export function createApp(options: Options) {
   );
 
   // #region timing-allow-origin
-  // Let an allowed page read this response's timing, nextHopProtocol included ("h2" or
+  // lab 07: let an allowed page read this response's timing, nextHopProtocol included ("h2" or
   // "http/1.1"): for a cross-origin response without this header the browser reports "".
   app.use((req, res, next) => {
     const origin = req.get("Origin");
@@ -109,94 +94,86 @@ export function createApp(options: Options) {
   });
   // #endregion
 
-  app
-    .route("/")
-    .get((_req, res) => {
-      res.send("hello!");
-    })
-    .all(methodNotAllowed("GET, HEAD"));
+  app.get("/", (_req, res) => {
+    res.send("hello!");
+  });
 
-  app
-    .route("/stream")
-    .get((req, res) => {
-      // 204 is the one answer that tells EventSource to stop for good, without an error.
-      if (ended) {
-        res.status(204).end();
-        return;
-      }
-      // #region stream-headers
-      res.setHeader("Content-Type", "text/event-stream");
-      res.setHeader("Cache-Control", "no-cache");
-      res.setHeader("X-Accel-Buffering", "no");
-      // TODO 2: delete these three lines, copied from a popular SSE snippet. They manage one
-      // HTTP/1.1 connection: an HTTP/2 response must not carry them, and nginx passes one on.
-      res.setHeader("Connection", "keep-alive");
-      res.setHeader("Keep-Alive", "timeout=300");
-      res.setHeader("Proxy-Connection", "keep-alive");
-      // #endregion
+  app.get("/stream", (req, res) => {
+    // 204 is the one answer that tells EventSource to stop for good, without an error.
+    if (ended) {
+      res.status(204).end();
+      return;
+    }
+    res.setHeader("Content-Type", "text/event-stream");
+    res.setHeader("Cache-Control", "no-cache");
+    // nginx (and proxies that copy its convention) buffers responses by default: events
+    // would sit there until a buffer fills. This header turns buffering off for this response
+    // only; nginx obeys it and strips it, so the client never sees it.
+    res.setHeader("X-Accel-Buffering", "no");
+    // TODO 2: delete these three lines, copied from a popular SSE snippet. They manage one
+    // HTTP/1.1 connection: an HTTP/2 response must not carry them, and nginx passes one on.
+    res.setHeader("Connection", "keep-alive");
+    res.setHeader("Keep-Alive", "timeout=300");
+    res.setHeader("Proxy-Connection", "keep-alive");
+    // HEAD asks for the headers only: answer them and end, without counting a client.
+    if (req.method === "HEAD") {
+      res.flushHeaders();
+      res.end();
+      return;
+    }
+    // retry first: it sends the headers (so 'open' fires) and sets the client's delay.
+    res.write(encodeEvent({ retry: options.retryMs }));
 
-      // HEAD: the headers a GET would get, at once, and no body; not a client.
-      if (req.method === "HEAD") {
-        res.flushHeaders();
-        res.end();
-        return;
-      }
-      // retry first: it sends the headers (so 'open' fires) and sets the client's delay.
-      res.write(encodeEvent({ retry: options.retryMs }));
+    // #region resume
+    const resume = history.resumeAfter(req.get("Last-Event-ID"));
+    if (resume.kind === "reset") {
+      // Tell the client it cannot have a gap-free stream, then send what we still hold.
+      // JSON.stringify escapes anything odd in the id; slice keeps a 10 KB id out of the reply.
+      const lastEventId = String(req.get("Last-Event-ID")).slice(0, 40);
+      writeOrCut(
+        res,
+        encodeEvent({
+          event: "reset",
+          data: JSON.stringify({ reason: resume.reason, lastEventId }),
+        }),
+      );
+    }
+    if (resume.kind !== "fresh") for (const event of resume.events) writeOrCut(res, frameOf(event));
+    // #endregion
 
-      const resume = history.resumeAfter(req.get("Last-Event-ID"));
-      if (resume.kind === "reset") {
-        // Tell the client it cannot have a gap-free stream, then send what we still hold.
-        // JSON.stringify escapes anything odd in the id; slice keeps a 10 KB id out of the reply.
-        const lastEventId = String(req.get("Last-Event-ID")).slice(0, 40);
-        res.write(
-          encodeEvent({
-            event: "reset",
-            data: JSON.stringify({ reason: resume.reason, lastEventId }),
-          }),
-        );
-      }
-      if (resume.kind !== "fresh") for (const event of resume.events) send(res, frameOf(event));
-      if (res.destroyed) return;
+    streams.add(res);
+    res.on("close", () => streams.delete(res));
+  });
 
-      streams.add(res);
-      res.on("close", () => streams.delete(res));
-    })
-    .all(methodNotAllowed("GET, HEAD"));
+  // Only JSON changes state: see "Why CORS does not protect POST /stream/end" in lab 03's README.
+  app.post("/signup", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
+    const name: unknown = req.body?.name;
+    if (typeof name !== "string" || name.trim() === "") {
+      res
+        .status(400)
+        .json({ error: 'send JSON like {"name": "Ada"}: name must be a non-empty string' });
+      return;
+    }
+    if (name.length > options.maxNameLength) {
+      res.status(400).json({ error: `name must be at most ${options.maxNameLength} characters` });
+      return;
+    }
+    const delivered = publish({ event: "signup", data: JSON.stringify({ name }) });
+    res.status(202).json({ delivered });
+  });
 
-  app
-    .route("/signup")
-    .post(requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
-      const name: unknown = req.body?.name;
-      if (typeof name !== "string" || name.trim() === "") {
-        res
-          .status(400)
-          .json({ error: 'send JSON like {"name": "Ada"}: name must be a non-empty string' });
-        return;
-      }
-      if (name.length > options.maxNameLength) {
-        res.status(400).json({ error: `name must be at most ${options.maxNameLength} characters` });
-        return;
-      }
-      const delivered = publish({ event: "signup", data: JSON.stringify({ name }) });
-      res.status(202).json({ delivered });
-    })
-    .all(methodNotAllowed("POST"));
-
+  // #region end-of-stream
   // The broadcast is over: close every stream, and answer 204 to every reconnect,
   // so clients end in CLOSED instead of retrying forever.
-  app
-    .route("/stream/end")
-    .post(requireJson, (_req, res) => {
-      ended = true;
-      for (const stream of streams) stream.end();
-      res.status(204).end();
-    })
-    .all(methodNotAllowed("POST"));
-
-  app.use((req, res) => {
-    res.status(404).json({ error: `no such path: ${req.path}` });
+  app.post("/stream/end", requireJson, (_req, res) => {
+    ended = true;
+    for (const stream of streams) stream.end();
+    res.status(204).end();
   });
+  // #endregion
+
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
 
   app.use(
     (
@@ -229,24 +206,7 @@ export function createApp(options: Options) {
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, stats, stop } = createApp(options);
-  const server = http.createServer(app);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.port, options.host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    stop();
-    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new Error(
-        `port ${options.port} is in use — stop the other server or pick another: PORT=9090 npm run lab -- 7`,
-      );
-    }
-    throw error;
-  }
+  const server: Server = await listen(app, options.port, options.host, 7);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,

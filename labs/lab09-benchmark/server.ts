@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import cors from "cors";
 import express from "express";
 import { Broadcaster } from "./broadcaster.ts";
+import { answerUnroutedRequests, listen, requireJson } from "./http-errors.ts";
 
 export interface Options {
   port: number;
@@ -26,14 +27,6 @@ export const defaults: Options = {
   maxBufferedBytes: 256 * 1024,
   maxBodyBytes: 16 * 1024,
 };
-
-/** 405 for a known path asked with a method it does not serve. */
-function onlyAllow(methods: string[]): express.RequestHandler {
-  return (_req, res) => {
-    res.set("Allow", methods.join(", "));
-    res.status(405).json({ error: `use ${methods.join(" or ")} here` });
-  };
-}
 
 export function createApp(options: Options) {
   const app = express();
@@ -69,15 +62,10 @@ export function createApp(options: Options) {
     res.socket?.setNoDelay(true);
     broadcaster.add(res);
   });
-  app.all("/stream", onlyAllow(["GET", "HEAD"]));
 
-  app.post("/broadcast", express.json({ limit: options.maxBodyBytes }), (req, res) => {
-    // A JSON body cannot come from a foreign page without a preflight the CORS allowlist
-    // refuses; a form or a no-cors fetch could trigger this endpoint otherwise.
-    if (!req.is("application/json")) {
-      res.status(415).json({ error: "send Content-Type: application/json" });
-      return;
-    }
+  // Only JSON changes state: a foreign page cannot send it without a preflight the CORS
+  // allowlist refuses; a form or a no-cors fetch could trigger this endpoint otherwise.
+  app.post("/broadcast", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
     const { data, event } = (req.body ?? {}) as { data?: unknown; event?: unknown };
     if (typeof data !== "string" || (event !== undefined && typeof event !== "string")) {
       res.status(400).json({ error: 'send JSON like {"data": "hello", "event": "news"}' });
@@ -90,11 +78,9 @@ export function createApp(options: Options) {
     }
     res.status(202).json({ delivered: broadcaster.broadcast({ data, event }) });
   });
-  app.all("/broadcast", onlyAllow(["POST"]));
 
-  app.use((_req, res) => {
-    res.status(404).json({ error: "not found" });
-  });
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
   app.use(
     (
       error: { status?: number; type?: string },
@@ -119,19 +105,7 @@ export function createApp(options: Options) {
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, broadcaster } = createApp(options);
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(options.port, options.host, (error?: Error) => {
-      if (!error) return resolve(listening);
-      const code = (error as NodeJS.ErrnoException).code;
-      reject(
-        code === "EADDRINUSE"
-          ? new Error(
-              `port ${options.port} is in use — stop the other server or pick another: PORT=9090 npm run lab -- 9`,
-            )
-          : error,
-      );
-    });
-  });
+  const server: Server = await listen(app, options.port, options.host, 9);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,

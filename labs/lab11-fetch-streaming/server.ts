@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import cors from "cors";
 import express from "express";
 import { encodeEvent } from "./encode-event.ts";
+import { answerUnroutedRequests, listen, requireJson } from "./http-errors.ts";
 import { answerTokens, type ChatRequest, generateAnswer } from "./simulated-model.ts";
 
 export interface Options {
@@ -73,13 +74,14 @@ export function createApp(options: Options) {
     slowClientsCut: 0,
   };
 
-  /** Write a frame; a client that stopped reading is cut off (which also stops its generation). */
-  function send(res: express.Response, frame: string) {
+  /** Write to one client, and cut it if it has stopped reading (as in labs 02–07). */
+  function writeOrCut(res: express.Response, frame: string) {
+    if (res.destroyed) return;
     res.write(frame);
-    if (res.writableLength > options.maxBufferedBytes && !res.destroyed) {
+    if (res.writableLength > options.maxBufferedBytes) {
       counts.slowClientsCut += 1;
-      console.warn(`lab11: cut a client ${res.writableLength} bytes behind`);
-      res.destroy();
+      console.warn(`cut a client that stopped reading (${res.writableLength} bytes unread)`);
+      res.destroy(); // its "close" aborts the generation: nobody reads those tokens any more
     }
   }
 
@@ -99,12 +101,18 @@ export function createApp(options: Options) {
         signal,
       })) {
         counts.tokensGenerated += 1;
-        send(res, encodeEvent({ event: "token", data: JSON.stringify({ index: tokens, text }) }));
+        writeOrCut(
+          res,
+          encodeEvent({ event: "token", data: JSON.stringify({ index: tokens, text }) }),
+        );
         tokens += 1;
       }
       const finishReason = tokens < answerTokens(request.prompt).length ? "max_tokens" : "end";
       const ms = Math.round(performance.now() - started);
-      send(res, encodeEvent({ event: "done", data: JSON.stringify({ tokens, finishReason, ms }) }));
+      writeOrCut(
+        res,
+        encodeEvent({ event: "done", data: JSON.stringify({ tokens, finishReason, ms }) }),
+      );
       counts.completed += 1;
       // #endregion
     } catch (error) {
@@ -131,15 +139,9 @@ export function createApp(options: Options) {
     }),
   );
 
-  // #region require-json
-  // Only a JSON body is accepted. A foreign page cannot send this type without a CORS
-  // preflight (which the allowlist refuses), so no other site can start answers for a user.
-  const requireJson: express.RequestHandler = (req, res, next) => {
-    if (req.is("application/json")) next();
-    else res.status(415).json({ error: "send the request as Content-Type: application/json" });
-  };
-  // #endregion
-
+  // Only a JSON body is accepted (requireJson, http-errors.ts). A foreign page cannot send this
+  // type without a CORS preflight (which the allowlist refuses), so no other site can start
+  // answers for a user.
   app.post("/chat", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
     const parsed = parseChatRequest(req.body, options);
     if ("error" in parsed) {
@@ -159,14 +161,8 @@ export function createApp(options: Options) {
     void streamAnswer(res, parsed.request, generation);
   });
 
-  // Rule: a known path with the wrong method says which methods it has.
-  app.all("/chat", (_req, res) => {
-    res.set("Allow", "POST").status(405).json({ error: "use POST /chat with a JSON body" });
-  });
-
-  app.use((_req, res) => {
-    res.status(404).json({ error: "not found: the endpoint is POST /chat" });
-  });
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
 
   app.use(
     (
@@ -201,19 +197,7 @@ export function createApp(options: Options) {
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, stats, stop } = createApp(options);
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(options.port, options.host);
-    listening.once("listening", () => resolve(listening));
-    listening.once("error", (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === "EADDRINUSE"
-          ? new Error(
-              `port ${options.port} is in use — stop the other server or pick another: PORT=9090 npm run lab -- 11`,
-            )
-          : error,
-      ),
-    );
-  });
+  const server: Server = await listen(app, options.port, options.host, 11);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,

@@ -2,7 +2,7 @@
 // Three ways in (a session cookie, a signed token in the query, a Bearer header), private
 // events, and bounds on everything a client can make the server hold.
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import cookieParser from "cookie-parser";
@@ -10,6 +10,7 @@ import cors from "cors";
 import express from "express";
 import { MemoryStore, rateLimit } from "express-rate-limit";
 import { encodeEvent } from "./encode-event.ts";
+import { answerUnroutedRequests, listen, requireJson } from "./http-errors.ts";
 import { type Listener, PrivateStreams } from "./private-streams.ts";
 import { type Session, SessionStore } from "./sessions.ts";
 import { signToken, verifyToken } from "./signed-token.ts";
@@ -75,27 +76,26 @@ export function createApp(options: Options) {
   const streams = new PrivateStreams();
   const counters = { slowClientsCut: 0 };
 
+  /** Write to one client, and cut it if it has stopped reading (as in labs 02–07). */
+  function writeOrCut(res: express.Response, frame: string) {
+    if (res.destroyed) return;
+    res.write(frame);
+    if (res.writableLength > options.maxBufferedBytes) {
+      counters.slowClientsCut += 1;
+      console.warn(`cut a client that stopped reading (${res.writableLength} bytes unread)`);
+      res.destroy(); // a client that stops reading would make us hold every later event for it
+    }
+  }
+
   // #region publish
   /** Serialize once, write the same bytes to every stream allowed to see the event. */
   function publish(message: { from: string; to?: string; text: string }): number {
     const frame = encodeEvent({ data: JSON.stringify(message) });
     const recipients = streams.recipients(message);
-    for (const listener of recipients) {
-      listener.res.write(frame);
-      // A client that stops reading would make us hold every later event for it, forever.
-      if (listener.res.writableLength > options.maxBufferedBytes) cutSlowClient(listener);
-    }
+    for (const listener of recipients) writeOrCut(listener.res, frame);
     return recipients.length;
   }
   // #endregion
-
-  function cutSlowClient(listener: Listener) {
-    counters.slowClientsCut += 1;
-    console.warn(
-      `lab10: cut a stream of ${listener.user}: over ${options.maxBufferedBytes} bytes unread`,
-    );
-    listener.res.destroy();
-  }
 
   // #region cors
   app.use(
@@ -113,18 +113,10 @@ export function createApp(options: Options) {
   // Reads the Cookie header; a cookie signed with the secret lands in req.signedCookies.
   app.use(cookieParser(options.cookieSecret));
 
-  // #region require-json
-  // A foreign page can POST a form or a no-cors fetch (text/plain) with the user's cookie,
-  // and the CORS allowlist does not stop the request, only the reading of the answer.
-  // application/json needs a preflight, which the allowlist refuses: no CSRF.
-  function requireJson(req: express.Request, res: express.Response, next: express.NextFunction) {
-    if (!req.is("application/json")) {
-      res.status(415).json({ error: "send a JSON body with Content-Type: application/json" });
-      return;
-    }
-    next();
-  }
-  // #endregion
+  // requireJson (http-errors.ts) on every POST: a foreign page can POST a form or a no-cors
+  // fetch (text/plain) with the user's cookie, and the CORS allowlist does not stop the
+  // request, only the reading of the answer. application/json needs a preflight, which the
+  // allowlist refuses: no CSRF.
   const json = express.json({ limit: options.maxBodyBytes });
 
   // #region authenticate
@@ -285,27 +277,8 @@ export function createApp(options: Options) {
     res.status(202).json({ delivered });
   });
 
-  // A known path with the wrong method: 405 and what it does accept.
-  const methods: Record<string, string> = {
-    "/": "GET, HEAD",
-    "/login": "POST",
-    "/logout": "POST",
-    "/me": "GET, HEAD",
-    "/tokens": "POST",
-    "/stream": "GET, HEAD",
-    "/publish": "POST",
-  };
-  for (const [path, allow] of Object.entries(methods)) {
-    app.all(path, (req, res) => {
-      res
-        .set("Allow", allow)
-        .status(405)
-        .json({ error: `${req.method} ${path}: use ${allow}` });
-    });
-  }
-  app.use((req, res) => {
-    res.status(404).json({ error: `no such path: ${req.path}` });
-  });
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
 
   app.use(
     (
@@ -345,18 +318,9 @@ export function createApp(options: Options) {
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, publish, stats, stop } = createApp(options);
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === "EADDRINUSE"
-          ? new Error(
-              `port ${options.port} is in use — stop the other server or pick another: PORT=9090 npm run lab -- 10`,
-            )
-          : error,
-      ),
-    );
-    server.listen(options.port, options.host, () => resolve());
+  const server: Server = await listen(app, options.port, options.host, 10).catch((error) => {
+    stop(); // the rate limiter's timer
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   return {

@@ -115,15 +115,22 @@ export async function expectJsonNotFound(url: string) {
   ).toBeTypeOf("string");
 }
 
-/** HEAD /stream: 200, text/event-stream, no body, at once; not counted as a client. */
-export async function expectHeadAnswersAtOnce(url: string, clients: () => number) {
-  const response = await sendRequest(`${url}/stream`, { method: "HEAD", timeoutMs: 2000 }).catch(
-    (error: Error) => {
-      throw new Error(
-        `HEAD /stream should answer at once (200, headers, no body): ${error.message}`,
-      );
-    },
-  );
+/**
+ * HEAD /stream: 200, text/event-stream, no body, at once; not counted as a client. `headers`:
+ * what a GET would need too — a lab whose stream needs a credential (lab 10) checks it first.
+ */
+export async function expectHeadAnswersAtOnce(
+  url: string,
+  clients: () => number,
+  options: { headers?: Record<string, string> } = {},
+) {
+  const response = await sendRequest(`${url}/stream`, {
+    method: "HEAD",
+    headers: options.headers,
+    timeoutMs: 2000,
+  }).catch((error: Error) => {
+    throw new Error(`HEAD /stream should answer at once (200, headers, no body): ${error.message}`);
+  });
   expect(response.status, "HEAD /stream should answer 200").toBe(200);
   expect(
     response.headers["content-type"],
@@ -152,4 +159,41 @@ export async function expectPortInUseMessage(lab: string, labNumber: number, tak
   ).toBe(
     `port ${takenPort} is in use — stop the other server or pick another: PORT=${takenPort === 9090 ? 9091 : 9090} npm run lab -- ${labNumber}`,
   );
+}
+
+/** What a page on another site can send without a preflight: a "simple" cross-site POST. */
+export const foreignPosts: { what: string; headers: Record<string, string>; body: string }[] = [
+  { what: "a no-cors fetch with no body", headers: {}, body: "" },
+  { what: "a text/plain body", headers: { "Content-Type": "text/plain" }, body: "{}" },
+  {
+    what: "an HTML form",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: "end=1",
+  },
+];
+
+/**
+ * `POST path` that is not JSON — each kind a foreign page can send without a preflight — is
+ * refused with 415 and a JSON error (CSRF). `headers` adds what the endpoint needs otherwise
+ * (a credential, say), so that the 415 is about the content type and nothing else.
+ */
+export async function expectJsonRequired(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+) {
+  for (const foreign of foreignPosts) {
+    const response = await sendRequest(`${url}${path}`, {
+      method: "POST",
+      headers: { Origin: "http://evil.example", ...headers, ...foreign.headers },
+      body: foreign.body,
+    });
+    const what = `POST ${path} from another site (${foreign.what}) should be refused with 415 and JSON {"error": "…"}`;
+    expect(response.status, `${what} — got ${response.status} ${response.text.slice(0, 80)}`).toBe(
+      415,
+    );
+    expect(jsonError(response), `${what} — the body was ${response.text.slice(0, 80)}`).toBeTypeOf(
+      "string",
+    );
+  }
 }

@@ -14,8 +14,10 @@ export { connectH2, type H2Response, requestH2 } from "./h2-client.ts";
 export {
   expectHeadAnswersAtOnce,
   expectJsonNotFound,
+  expectJsonRequired,
   expectMethodNotAllowed,
   expectPortInUseMessage,
+  foreignPosts,
   jsonError,
   type PlainResponse,
   sendRequest,
