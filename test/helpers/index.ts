@@ -23,7 +23,7 @@ export {
 } from "./nginx.ts";
 export { parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
 export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
-export { activeTimers, openConnections } from "./resources.ts";
+export { activeTimers, openConnections, trackIntervals } from "./resources.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";
 export { labFile, repoRoot, track } from "./track.ts";
 export { delay, waitFor } from "./wait-for.ts";
