@@ -106,7 +106,9 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
       run.failed,
       `lab02 TODO 1: encodeEvent({ data: ${JSON.stringify(run.counterexample?.[0])} }) should come back from a spec parser unchanged (line breaks as \\n) — ${run.errorInstance instanceof Error ? run.errorInstance.message : ""}`,
     ).toBe(false);
-  });
+    // Pure CPU: about 1 s alone, many times that when the cores are shared. It waits for
+    // nothing, so a long deadline cannot hide a hang.
+  }, 60_000);
 });
 
 describe("lab02 — the signup broadcast", () => {

@@ -1,12 +1,15 @@
 import { describe, expect, test } from "vitest";
 import {
+  type Cluster,
   connect,
   delay,
   parseEventStream,
   readRawStream,
   type SseClient,
   startCluster,
+  startLab,
   startLabProcess,
+  trackIntervals,
   waitFor,
 } from "./helpers/index.ts";
 
@@ -17,6 +20,26 @@ function instanceOf(event: { data: string } | undefined): string | undefined {
   if (!event) return undefined;
   if (event.data.startsWith("{")) return (JSON.parse(event.data) as { instance?: string }).instance;
   return /from (\w+)$/.exec(event.data)?.[1];
+}
+
+/**
+ * What to fix when requests do not take turns. "Add APP_2" is wrong advice if both servers are
+ * already in the upstream: then a balancing method sends everything one way (ip_hash: every
+ * test request comes from 127.0.0.1).
+ */
+function spreadAdvice(cluster: Pick<Cluster, "one" | "two" | "nginx">): string {
+  const two = cluster.two.url.replace("http://", "");
+  const directives = cluster.nginx.config.replace(/#.*$/gm, "");
+  if (!new RegExp(`^\\s*server\\s+${two}`, "m").test(directives))
+    return `lab05 TODO 1: add server \${APP_2} to the upstream`;
+  const method = /^\s*(ip_hash|hash\s+[^;]*|least_conn|random[^;]*);/m.exec(directives)?.[1];
+  return (
+    `lab05 TODO 1/4: both servers are in the upstream, but \`${method ?? "its balancing"}\` sends every request to one. ` +
+    "For TODO 4 use `hash $arg_client consistent;`: requests without ?client= hash to an empty key and take turns" +
+    (method === "ip_hash"
+      ? " (ip_hash sends every client from one address — here all of them — to one instance)"
+      : "")
+  );
 }
 
 async function signup(url: string, name: string) {
@@ -33,6 +56,7 @@ async function signup(url: string, name: string) {
 async function clientsOnEachInstance(
   nginxUrl: string,
   servedBy: () => { one: number; two: number },
+  advice: () => string,
 ) {
   const clients: SseClient[] = [];
   for (let i = 0; i < 2; i++) {
@@ -43,18 +67,19 @@ async function clientsOnEachInstance(
   const counts = servedBy();
   expect(
     counts.one > 0 && counts.two > 0,
-    `lab05 TODO 1: two streams through nginx should land on two instances — requests served: ${JSON.stringify(counts)}. Add \${APP_2} to the upstream`,
+    `${advice()} — two streams through nginx should land on two instances; requests served: ${JSON.stringify(counts)}`,
   ).toBe(true);
   return clients;
 }
 
 describe("lab05 — nginx spreads the load over two instances", () => {
   test("requests take turns between both instances", async () => {
-    const { nginx, served } = await startCluster(lab);
+    const cluster = await startCluster(lab);
+    const { nginx, served } = cluster;
     for (let i = 0; i < 4; i++) await fetch(`${nginx.url}/`);
     expect(
       served,
-      `lab05 TODO 1: 4 requests through nginx should be shared 2/2 — add server \${APP_2} to the upstream. ${nginx.errorLog()}`,
+      `${spreadAdvice(cluster)} — 4 requests through nginx should be shared 2/2. ${nginx.errorLog()}`,
     ).toEqual({ one: 2, two: 2 });
   });
 
@@ -125,10 +150,53 @@ describe("lab05 — the idle timeout: nginx cuts a quiet stream", () => {
   });
 });
 
+describe("lab05 — heartbeats leave nothing behind", () => {
+  test("TODO 3 · after 10 clients leave, no heartbeat timer is left per client; after stop(), none at all", async () => {
+    const intervals = trackIntervals();
+    const lab05 = await startLab(lab, { intervalMs: 0, heartbeatMs: 20 });
+    // The heartbeat must exist before its cleanup means anything.
+    const first = await readRawStream(`${lab05.url}/stream`, {
+      until: (text) => parseEventStream(text).comments.includes("ping"),
+      timeoutMs: 1000,
+    });
+    expect(
+      parseEventStream(first.text).comments,
+      "lab05 TODO 3: write the comment `: ping` to every stream every heartbeatMs (20 ms here)",
+    ).toContain("ping");
+    const runningWithNoClient = intervals.running();
+
+    const clients = Array.from({ length: 10 }, () => connect(`${lab05.url}/stream`));
+    for (const client of clients) await client.waitForOpen("each client should connect", 10_000);
+    for (const client of clients) client.close();
+    await waitFor(
+      () => lab05.running.stats().clients === 0 && intervals.running() <= runningWithNoClient,
+      {
+        timeoutMs: 2000,
+        message:
+          "lab05 TODO 3: 10 clients left but intervals started for them still run. Use ONE " +
+          "heartbeat interval for all streams (writing to each open one), not one per stream that nobody clears",
+        describe: () =>
+          `${intervals.running() - runningWithNoClient} intervals more than the server ran with no client, ${lab05.running.stats().clients} streams still counted`,
+      },
+    );
+
+    await lab05.close();
+    expect(
+      intervals.running(),
+      "lab05 TODO 3: after close() (which calls stop()) the heartbeat interval still runs: clear it in stop()",
+    ).toBe(0);
+  });
+});
+
 describe("lab05 — the state con: each instance has its own clients and history", () => {
   test("a signup reaches only the clients of the instance that took the POST", async () => {
-    const { nginx, served } = await startCluster(lab);
-    const clients = await clientsOnEachInstance(nginx.url, () => ({ ...served }));
+    const cluster = await startCluster(lab);
+    const { nginx, served } = cluster;
+    const clients = await clientsOnEachInstance(
+      nginx.url,
+      () => ({ ...served }),
+      () => spreadAdvice(cluster),
+    );
     const { instance } = await signup(nginx.url, "Grace");
     expect(
       instance ?? "no header",
@@ -257,8 +325,13 @@ describe("lab05 — sticky routing, and its limit", () => {
 
 describe("lab05 — graceful shutdown", () => {
   test("shutdown() ends every stream at once; the clients come back on the other instance", async () => {
-    const { nginx, served, instances } = await startCluster(lab, { intervalMs: 20 });
-    const clients = await clientsOnEachInstance(nginx.url, () => ({ ...served }));
+    const cluster = await startCluster(lab, { intervalMs: 20 });
+    const { nginx, served, instances } = cluster;
+    const clients = await clientsOnEachInstance(
+      nginx.url,
+      () => ({ ...served }),
+      () => spreadAdvice(cluster),
+    );
     for (const client of clients) await client.waitForEvents(1, "ticks should flow");
     const leaving = clients.find((client) => instanceOf(client.events.at(-1)) === "one");
     expect(leaving, "lab05 TODO 2: ticks should say which instance sent them").toBeDefined();

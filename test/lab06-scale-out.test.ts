@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { createClient } from "redis";
 import { describe, expect, test } from "vitest";
 import {
@@ -6,6 +8,7 @@ import {
   importLab,
   labFile,
   onCleanup,
+  repoRoot,
   type SseClient,
   startLab,
   startLabProcess,
@@ -70,6 +73,77 @@ describe("lab06 — without Redis", () => {
     });
     expect(event?.lastEventId, "the memory broker numbers events 1, 2, 3…").toBe("1");
   });
+});
+
+/**
+ * Set by the first Redis test when the read loop spins while Redis is away. A spinning loop
+ * freezes the process that runs it — these tests, and even their timeout — so the tests that
+ * stop Redis in this process fail at once with this message instead of hanging.
+ */
+let readLoopSpins: string | undefined;
+function requireReadLoopThatPauses() {
+  if (readLoopSpins) throw new Error(readLoopSpins);
+}
+
+describe("lab06 — the Redis broker, watched from outside", () => {
+  test("TODO 4 · while Redis is away the read loop pauses, so its process stays responsive", async () => {
+    const redis = await startRedis();
+    const probe = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(repoRoot, "test/fixtures/lab06-read-loop-probe.ts"),
+        labFile(lab, "redis-broker.ts"),
+        redis.url,
+      ],
+      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise<void>((resolve) => probe.once("exit", () => resolve()));
+    onCleanup(async () => {
+      probe.kill("SIGKILL");
+      await exited;
+    });
+    let output = "";
+    let ticks = 0;
+    probe.stdout.on("data", (bytes: Buffer) => {
+      output += bytes.toString();
+      ticks += (bytes.toString().match(/tick/g) ?? []).length;
+    });
+    probe.stderr.on("data", (bytes: Buffer) => {
+      output += bytes.toString();
+    });
+
+    // First what TODO 4 builds on: the read loop delivers an event (TODOs 1 and 3).
+    // A child through tsx starts in about a second, but in many on a machine as busy as a
+    // shared classroom server: a generous deadline, ended early by what the child prints.
+    await waitFor(() => output.includes("received") || output.includes("publish failed"), {
+      timeoutMs: 25_000,
+      message:
+        "lab06 TODO 3: a broker published one event and its read loop should deliver it to the subscriber",
+      describe: () => `the broker's process printed: ${output.slice(-400) || "nothing"}`,
+    });
+    expect(
+      output.includes("publish failed"),
+      `lab06 TODO 1: publish() should XADD the event to Redis — the broker's process said: ${output.trim().slice(0, 300)}`,
+    ).toBe(false);
+
+    await redis.stop();
+    const ticksAtStop = ticks;
+    const spinning =
+      "lab06 TODO 4: with Redis away, the read loop never pauses: a failed read is retried at once, " +
+      "forever, and starves Node's event loop (no timer, no request, no test timeout can run). " +
+      "After a failed read, `await pause(options.retryMs)` before reading again";
+    await waitFor(() => ticks >= ticksAtStop + 10, {
+      timeoutMs: 3000,
+      message: spinning,
+      describe: () =>
+        `the broker's process fired ${ticks - ticksAtStop} of 10 timers of 50 ms in the 3 s after Redis stopped`,
+    }).catch((error: Error) => {
+      readLoopSpins = `${spinning} (found by the first Redis test)`;
+      throw error;
+    });
+  }, 40_000);
 });
 
 describe("lab06 — the Redis broker", () => {
@@ -161,6 +235,33 @@ describe("lab06 — the Redis broker", () => {
     );
   });
 
+  test('TODO 5 · an id Redis never gave out gets reset "unknown id", a trimmed one "too old"', async () => {
+    const redis = await startRedis();
+    const broker = await redisBroker(redis.url, { maxLength: 10 });
+    const first = await broker.publish({ data: "event 1" });
+    for (let n = 2; n <= 300; n += 1) await broker.publish({ data: `event ${n}` });
+    const newest = await broker.publish({ data: "event 301" });
+    // Far in the future: an id from another Redis, or from before a FLUSHALL.
+    const future = `${Number(newest.split("-")[0]) + 10 ** 9}-0`;
+    const reasons: Record<string, string | undefined> = {};
+    for (const [what, id] of [
+      ["trimmed by MAXLEN", first],
+      ["from the future", future],
+      ["not a stream id", "banana"],
+    ] as const) {
+      const resume = await broker.replayAfter(id);
+      reasons[what] = resume.kind === "reset" ? resume.reason : `${resume.kind} (no reset)`;
+    }
+    expect(
+      reasons,
+      `lab06 TODO 5: the reset's reason tells the client why: "too old" only when the id is older than the oldest event kept, "unknown id" for an id this stream never held — got ${JSON.stringify(reasons)}`,
+    ).toEqual({
+      "trimmed by MAXLEN": "too old",
+      "from the future": "unknown id",
+      "not a stream id": "unknown id",
+    });
+  });
+
   test("one Redis read loop per instance, however many subscribers it has", async () => {
     const redis = await startRedis();
     const broker = await redisBroker(redis.url);
@@ -183,6 +284,7 @@ describe("lab06 — the Redis broker", () => {
   });
 
   test("while Redis is down publish rejects; when it is back delivery resumes, nothing lost or doubled", async () => {
+    requireReadLoopThatPauses();
     const redis = await startRedis();
     const [a, b] = [await redisBroker(redis.url), await redisBroker(redis.url)];
     const seenOnA = record(a);
@@ -229,6 +331,7 @@ describe("lab06 — the Redis broker", () => {
     ).toEqual(expected);
   });
   test("a client that reconnects while Redis is down is told to retry, then resumes without a gap", async () => {
+    requireReadLoopThatPauses();
     const redis = await startRedis();
     const instance = await startLab(lab, {
       redisUrl: redis.url,
@@ -502,6 +605,7 @@ describe("lab06 — two instances behind nginx, one Redis", () => {
   test(
     "Redis restarts mid-stream: refused publishes get 503, every acknowledged one arrives exactly once",
     async () => {
+      requireReadLoopThatPauses();
       const { nginx, clients, redis } = await startCluster();
       let refusedDuringOutage = 0;
       const publishes = await publishMany(nginx.url, 500, async (acked) => {

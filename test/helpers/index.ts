@@ -37,7 +37,7 @@ export {
 } from "./nginx.ts";
 export { parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
 export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
-export { activeTimers, openConnections } from "./resources.ts";
+export { activeTimers, openConnections, trackIntervals } from "./resources.ts";
 export {
   expectStalledClientsCut,
   openStalledClient,

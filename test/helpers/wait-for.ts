@@ -8,11 +8,21 @@ export async function waitFor(
   condition: () => boolean | Promise<boolean>,
   options: { timeoutMs?: number; message: string; describe?: () => string },
 ): Promise<void> {
+  // Where the test called from, taken now while it is still on the stack: a timeout then
+  // points at the test's own line, not at this file or another helper.
+  const calledFrom: { stack?: string } = {};
+  Error.captureStackTrace(calledFrom, waitFor);
   const deadline = Date.now() + (options.timeoutMs ?? 2000);
   while (!(await condition())) {
     if (Date.now() > deadline) {
       const state = options.describe ? ` — ${options.describe()}` : "";
-      throw new Error(`${options.message}${state}`);
+      const error = new Error(`${options.message}${state}`);
+      const frames = (calledFrom.stack ?? "")
+        .split("\n")
+        .slice(1)
+        .filter((line) => !line.includes("/test/helpers/"));
+      if (frames.length > 0) error.stack = `Error: ${error.message}\n${frames.join("\n")}`;
+      throw error;
     }
     await delay(10);
   }
