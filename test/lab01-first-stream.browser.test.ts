@@ -13,7 +13,7 @@ const lab = "lab01-first-stream";
 const state = (page: BrowserPage) => page.attributeOf("#status", "data-state");
 
 describe("lab01 — the page in Chromium", () => {
-  test("the page shows 'open', then each message as it arrives", async () => {
+  test("TODO 4, 5 · the page shows 'open', then each message as it arrives", async () => {
     const page = await openLabPage(lab, { intervalMs: 30 });
 
     await waitFor(async () => (await state(page)) === "open", {
@@ -40,7 +40,7 @@ describe("lab01 — the page in Chromium", () => {
     expect(page.consoleErrors, "the page should log no errors while all is well").toEqual([]);
   });
 
-  test("while the server is gone and the browser retries, the page says 'reconnecting'", async () => {
+  test("TODO 6 · while the server is gone and the browser retries, the page says 'reconnecting'", async () => {
     const page = await openLabPage(lab, { intervalMs: 30 });
     await waitFor(async () => page.lab.running.stats().clients === 1, {
       message: "the page should connect to the stream",
@@ -65,7 +65,7 @@ describe("lab01 — the page in Chromium", () => {
     ).toBe("reconnecting");
   });
 
-  test("when the browser gives up (the stream answers 404), the page says 'closed'", async () => {
+  test("TODO 6 · when the browser gives up (the stream answers 404), the page says 'closed'", async () => {
     const client = await serveClient(lab);
     const running = await startLab(lab, { corsOrigins: [client.origin] });
     // ?server=…/missing makes the page open …/missing/stream, which Express answers 404:
@@ -84,7 +84,7 @@ describe("lab01 — the page in Chromium", () => {
     ).toBe("closed");
   });
 
-  test("the close() button ends the stream: the page says 'closed', the server sees it leave", async () => {
+  test("TODO 3 · the close() button ends the stream: the page says 'closed', the server sees it leave", async () => {
     const page = await openLabPage(lab, { intervalMs: 30 });
     await waitFor(async () => page.lab.running.stats().clients === 1, {
       message: "the page should connect to the stream",

@@ -18,7 +18,7 @@ describe("lab01 — first stream", () => {
     expect(await response.text(), "GET / should answer the text hello!").toBe("hello!");
   });
 
-  test("GET /stream answers 200 text/event-stream and forbids caching", async () => {
+  test("TODO 1 · GET /stream answers 200 text/event-stream and forbids caching", async () => {
     const { url } = await startLab(lab, { intervalMs: 10 });
     const response = await readRawStream(`${url}/stream`, {
       until: (text) => text.includes("\n\n"),
@@ -34,7 +34,7 @@ describe("lab01 — first stream", () => {
     ).toBe("no-cache");
   });
 
-  test("'open' fires at once, long before the first message", async () => {
+  test("TODO 2 · 'open' fires at once, long before the first message", async () => {
     // One message a minute: only flushed headers can open the connection in time.
     const { url } = await startLab(lab, { intervalMs: 60_000 });
     const client = connect(`${url}/stream`);
@@ -80,7 +80,7 @@ describe("lab01 — first stream", () => {
     ).toBe("http://localhost:5173");
   });
 
-  test("no timer and no connection is left after 20 clients connect and leave", async () => {
+  test("TODO 3 · no timer and no connection is left after 20 clients connect and leave", async () => {
     const lab01 = await startLab(lab, { intervalMs: 5 });
     const timersBefore = activeTimers();
 

@@ -28,14 +28,14 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
     expect(encodeEvent({ event: "signup", data: "{}" })).toBe("event: signup\ndata: {}\n\n");
   });
 
-  test("multi-line data becomes one data: line per line", () => {
+  test("TODO 1 · multi-line data becomes one data: line per line", () => {
     expect(
       encodeEvent({ data: "line 1\nline 2" }),
       "lab02 TODO 1: each line of data needs its own `data:` field — a bare line break ends the field",
     ).toBe("data: line 1\ndata: line 2\n\n");
   });
 
-  test("CR, LF and CRLF all split data lines, and the client gets the text back", () => {
+  test("TODO 1 · CR, LF and CRLF all split data lines, and the client gets the text back", () => {
     const events = roundTrip({ data: "a\rb\r\nc\nd" });
     expect(
       events.map((event) => event.data),
@@ -43,7 +43,7 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
     ).toEqual(["a\nb\nc\nd"]);
   });
 
-  test("user text can never forge a second event", () => {
+  test("TODO 1 · user text can never forge a second event", () => {
     const attack = "hi\n\nevent: admin\ndata: you are pwned";
     const events = roundTrip({ event: "signup", data: attack });
     expect(
@@ -52,7 +52,7 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
     ).toEqual([{ type: "signup", data: "hi\n\nevent: admin\ndata: you are pwned" }]);
   });
 
-  test("a line break in the event name or id, or NUL in the id, is refused", () => {
+  test("TODO 2 · a line break in the event name or id, or NUL in the id, is refused", () => {
     const refused = (event: { event?: string; data: string; id?: string }) => () =>
       encodeEvent(event);
     const message = "lab02 TODO 2: throw an Error — a line break here would start a forged field";
@@ -65,7 +65,7 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
     ).toThrow(Error);
   });
 
-  test("3,000 generated strings survive encodeEvent and a spec parser", () => {
+  test("TODO 1 · 3,000 generated strings survive encodeEvent and a spec parser", () => {
     const tricky = fc.constantFrom(
       "\r",
       "\n",
@@ -121,7 +121,7 @@ describe("lab02 — the signup broadcast", () => {
     expect(parseEventStream(response.text).events, "a comment dispatches no event").toEqual([]);
   });
 
-  test("POST /signup reaches every client as a `signup` event, never in onmessage", async () => {
+  test("TODO 3 · POST /signup reaches every client as a `signup` event, never in onmessage", async () => {
     const { url } = await startLab(lab, { intervalMs: 60_000 });
     const alice = connect(`${url}/stream`, { eventTypes: ["signup"] });
     const bob = connect(`${url}/stream`, { eventTypes: ["signup"] });
@@ -148,7 +148,7 @@ describe("lab02 — the signup broadcast", () => {
     }
   });
 
-  test("a name full of line breaks arrives as one signup, with no forged event", async () => {
+  test("TODO 3 · a name full of line breaks arrives as one signup, with no forged event", async () => {
     const { url } = await startLab(lab, { intervalMs: 60_000 });
     const client = connect(`${url}/stream`, { eventTypes: ["signup", "admin"] });
     await client.waitForOpen("the client should connect");
@@ -161,7 +161,7 @@ describe("lab02 — the signup broadcast", () => {
     expect(client.data("admin"), "no `admin` event may be forged from a name").toEqual([]);
   });
 
-  test("bad bodies get a clear 4xx JSON error and broadcast nothing", async () => {
+  test("TODO 4 · bad bodies get a clear 4xx JSON error and broadcast nothing", async () => {
     const { url } = await startLab(lab, { intervalMs: 60_000, maxBodyBytes: 200 });
     const client = connect(`${url}/stream`, { eventTypes: ["signup"] });
     await client.waitForOpen("the client should connect");

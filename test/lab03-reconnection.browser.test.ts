@@ -4,7 +4,7 @@ import { openLabPage, waitFor } from "./helpers/index.ts";
 const lab = "lab03-reconnection";
 
 describe("lab03 — the page in Chromium", () => {
-  test("after a dropped connection the page reconnects and the ids resume with no gap and no duplicate", async () => {
+  test("TODO 3 · after a dropped connection the page reconnects and the ids resume with no gap and no duplicate", async () => {
     const page = await openLabPage(lab, { intervalMs: 30, retryMs: 50 });
     const messageIds = () => page.attributesOf("#messages li", "data-id");
 
@@ -45,7 +45,7 @@ describe("lab03 — the page in Chromium", () => {
     ).toEqual(expected);
   });
 
-  test("after POST /stream/end the page says 'closed' and stops retrying", async () => {
+  test("TODO 5 · after POST /stream/end the page says 'closed' and stops retrying", async () => {
     const page = await openLabPage(lab, { intervalMs: 30, retryMs: 50 });
     await waitFor(async () => (await page.attributeOf("#status", "data-state")) === "open", {
       message: "the page should connect",

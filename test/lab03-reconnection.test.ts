@@ -45,7 +45,7 @@ function gapsAndDuplicates(ids: number[]): string[] {
 }
 
 describe("lab03 — ids and retry", () => {
-  test("every event carries an increasing id, and retry: is sent once", async () => {
+  test("TODO 1, 2 · every event carries an increasing id, and retry: is sent once", async () => {
     const { url } = await startLab(lab, { intervalMs: 5, retryMs: 1234 });
     const response = await readRawStream(`${url}/stream`, {
       until: (text) => parseEventStream(text).events.length >= 3,
@@ -65,7 +65,7 @@ describe("lab03 — ids and retry", () => {
 });
 
 describe("lab03 — Last-Event-ID replay", () => {
-  test("a client that comes back with Last-Event-ID: 3 gets exactly 4 and 5", async () => {
+  test("TODO 3 · a client that comes back with Last-Event-ID: 3 gets exactly 4 and 5", async () => {
     const { url } = await startLab(lab, { intervalMs: 0 });
     await publishSignups(url, 5);
     const { events } = await resumeWith(url, "3", 2);
@@ -75,7 +75,7 @@ describe("lab03 — Last-Event-ID replay", () => {
     ).toEqual(['4 {"name":"user 4"}', '5 {"name":"user 5"}']);
   });
 
-  test("a client that is up to date gets no replay, and a new client gets none either", async () => {
+  test("TODO 3 · a client that is up to date gets no replay, and a new client gets none either", async () => {
     const { url } = await startLab(lab, { intervalMs: 0 });
     await publishSignups(url, 3);
     expect(
@@ -96,7 +96,7 @@ describe("lab03 — Last-Event-ID replay", () => {
     ["from the future", "999", "unknown id"],
     ["older than the history", "2", "too old"],
   ])(
-    "a Last-Event-ID that is %s gets a reset event, then what history holds",
+    "TODO 4 · a Last-Event-ID that is %s gets a reset event, then what history holds",
     async (_what, lastEventId, reason) => {
       // historySize 4 and 10 events: the server holds 7..10, so id 2 is too old to resume from.
       const { url } = await startLab(lab, { intervalMs: 0, historySize: 4 });
@@ -120,7 +120,7 @@ describe("lab03 — Last-Event-ID replay", () => {
 });
 
 describe("lab03 — reconnecting for real", () => {
-  test("after the server cuts the stream, the client waits `retry`, resumes, and misses nothing", async () => {
+  test("TODO 3 · after the server cuts the stream, the client waits `retry`, resumes, and misses nothing", async () => {
     const retryMs = 200;
     const server = await startLab(lab, { intervalMs: 5, retryMs });
     const client = connect(`${server.url}/stream`, { eventTypes: ["reset"] });
@@ -161,7 +161,7 @@ describe("lab03 — reconnecting for real", () => {
     ).toEqual([]);
   });
 
-  test("HTTP 204 stops the client for good: CLOSED, no more reconnects", async () => {
+  test("TODO 5 · HTTP 204 stops the client for good: CLOSED, no more reconnects", async () => {
     const server = await startLab(lab, { intervalMs: 5, retryMs: 20 });
     const client = connect(`${server.url}/stream`);
     await client.waitForEvents(1, "the client should get a tick");
