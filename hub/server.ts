@@ -8,11 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express from "express";
 import { createServer as createViteServer } from "vite";
-import {
-  type ProgressFile,
-  progressFile,
-  readProgress,
-} from "../test/helpers/progress-reporter.ts";
+import { type ProgressFile, progressFile, readProgress } from "../tools/progress-reporter.ts";
 import { type LabInfo, listLabs } from "./labs.ts";
 import { escapeHtml, renderInline, renderMarkdown } from "./markdown.ts";
 

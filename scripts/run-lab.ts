@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer } from "vite";
-import { acceptsConnections, freePort } from "../test/helpers/free-port.ts";
-import { launchNginx, type RunningNginx } from "../test/helpers/nginx-process.ts";
-import { launchRedis, type RunningRedis } from "../test/helpers/redis-process.ts";
+import { acceptsConnections, freePort } from "../tools/free-port.ts";
+import { launchNginx, type RunningNginx } from "../tools/nginx-process.ts";
+import { launchRedis, type RunningRedis } from "../tools/redis-process.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const [track = "labs", which] = process.argv.slice(2);

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, TestRunner } from "vitest";
-import { launchBrowser } from "./chromium.ts";
+import { launchBrowser } from "../../tools/chromium.ts";
 import { onCleanup } from "./cleanup.ts";
 import { type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
 import { labFile, repoRoot } from "./track.ts";

@@ -1,3 +1,5 @@
+export { chromiumArgs, findChromium, launchBrowser } from "../../tools/chromium.ts";
+export { acceptsConnections, freePort } from "../../tools/free-port.ts";
 export {
   type BrowserPage,
   type LabPage,
@@ -6,9 +8,7 @@ export {
   type ServedClient,
   serveClient,
 } from "./browser.ts";
-export { chromiumArgs, findChromium, launchBrowser } from "./chromium.ts";
 export { onCleanup } from "./cleanup.ts";
-export { acceptsConnections, freePort } from "./free-port.ts";
 export { type Cluster, type GracefulLab, startCluster } from "./lab-cluster.ts";
 export { type LabProcess, startLabProcess } from "./lab-process.ts";
 export { importLab, type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
