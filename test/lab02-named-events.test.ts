@@ -66,6 +66,14 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
   });
 
   test("TODO 1 · 3,000 generated strings survive encodeEvent and a spec parser", () => {
+    // The plainest cases first: if they break, shrinking 3,000 random strings would only
+    // take seconds to say the same.
+    for (const data of ["a\nb", "a\rb", "a\r\nb", "a\n\nb"]) {
+      expect(
+        roundTrip({ data }).map((event) => event.data),
+        `lab02 TODO 1: encodeEvent({ data: ${JSON.stringify(data)} }) should come back from a spec parser as one event`,
+      ).toEqual([data.replace(/\r\n|\r/g, "\n")]);
+    }
     const tricky = fc.constantFrom(
       "\r",
       "\n",
@@ -153,7 +161,8 @@ describe("lab02 — the signup broadcast", () => {
     const client = connect(`${url}/stream`, { eventTypes: ["signup", "admin"] });
     await client.waitForOpen("the client should connect");
     const name = "Eve\n\nevent: admin\ndata: pwned";
-    await request(url).post("/signup").send({ name });
+    const response = await request(url).post("/signup").send({ name });
+    expect(response.status, "lab02 TODO 3: POST /signup should answer 202").toBe(202);
     const [signup] = await client.waitForEvents(1, "lab02 TODO 3: the signup should arrive", {
       type: "signup",
     });
@@ -195,7 +204,8 @@ describe("lab02 — the signup broadcast", () => {
       ).toBe("string");
     }
     // A valid signup afterwards proves the stream is alive and nothing else was sent before it.
-    await request(url).post("/signup").send({ name: "Grace" });
+    const valid = await request(url).post("/signup").send({ name: "Grace" });
+    expect(valid.status, "lab02 TODO 3: a valid signup should answer 202").toBe(202);
     await client.waitForEvents(1, "lab02 TODO 3: the valid signup should arrive", {
       type: "signup",
     });

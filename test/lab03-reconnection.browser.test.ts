@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { openLabPage, waitFor } from "./helpers/index.ts";
+import { openLabPage, parseEventStream, readRawStream, waitFor } from "./helpers/index.ts";
 
 const lab = "lab03-reconnection";
 
@@ -17,6 +17,15 @@ describe("lab03 — the page in Chromium", () => {
       (await messageIds()).filter((id) => !/^\d+$/.test(id)),
       "lab03 TODO 1: every frame needs an `id:` line, which the page shows as data-id",
     ).toEqual([]);
+
+    // Without retry: the browser would wait its default 3 s: say so now, from the first bytes.
+    const first = await readRawStream(`${page.lab.url}/stream`, {
+      until: (text) => parseEventStream(text).events.length >= 1,
+    });
+    expect(
+      parseEventStream(first.text).retries,
+      "lab03 TODO 2: the stream should start with `retry: 50` (the option retryMs)",
+    ).toEqual([50]);
 
     // Cut the connection as a network drop would; the server keeps its history.
     const droppedAt = performance.now();

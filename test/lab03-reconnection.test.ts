@@ -25,7 +25,9 @@ async function resumeWith(url: string, lastEventId: string, count: number) {
   const response = await readRawStream(`${url}/stream`, {
     headers: { "Last-Event-ID": lastEventId },
     until: (text) => parseEventStream(text).events.length >= count,
-    timeoutMs: 500,
+    // A replay is written all at once on connect: once the server falls silent, it is done.
+    quietMs: 150,
+    timeoutMs: 2000,
   });
   return { status: response.status, events: parseEventStream(response.text).events };
 }
@@ -123,6 +125,19 @@ describe("lab03 — reconnecting for real", () => {
   test("TODO 3 · after the server cuts the stream, the client waits `retry`, resumes, and misses nothing", async () => {
     const retryMs = 200;
     const server = await startLab(lab, { intervalMs: 5, retryMs });
+    // What a resume needs, read off the first bytes: without ids or retry: the client would
+    // sit out its default 3 s and the test would only say so at its deadline.
+    const first = parseEventStream(
+      (
+        await readRawStream(`${server.url}/stream`, {
+          until: (text) => parseEventStream(text).events.length >= 1,
+        })
+      ).text,
+    );
+    expect(first.events[0]?.id, "lab03 TODO 1: every event needs an id: line").toMatch(/^\d+$/);
+    expect(first.retries, `lab03 TODO 2: the stream should start with retry: ${retryMs}`).toEqual([
+      retryMs,
+    ]);
     const client = connect(`${server.url}/stream`, { eventTypes: ["reset"] });
 
     for (let cut = 1; cut <= 3; cut++) {
