@@ -38,6 +38,8 @@ function describeLab(root: string, labDir: string, name: string): LabInfo {
 
   const summary: string[] = [];
   for (const line of lines.slice(headingAt + 1)) {
+    // Machine-readable lines such as <!-- starts-from: … --> are not part of the summary.
+    if (/^\s*<!--.*-->\s*$/.test(line)) continue;
     if (line.trim() === "") {
       if (summary.length > 0) break;
       continue;

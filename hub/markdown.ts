@@ -37,6 +37,8 @@ export function renderMarkdown(markdown: string): string {
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
+    // An HTML comment alone on a line (<!-- starts-from: … -->) is for tools, not for readers.
+    if (/^\s*<!--.*-->\s*$/.test(line)) continue;
 
     const fence = line.match(/^```(\w*)/);
     if (fence) {

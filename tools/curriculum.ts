@@ -91,10 +91,12 @@ export interface Hint {
 export function hintsOf(readme: string): Hint[] {
   const hints: Hint[] = [];
   readme.split(/\r?\n/).forEach((text, index) => {
-    for (const match of text.matchAll(/<summary>\s*(Hint for TODOs? ([^<]*?))\s*<\/summary>/g)) {
-      const names = (match[2] ?? "").match(/^[\d\s,&]*(?:and\s+\d+)?/)?.[0] ?? "";
+    for (const match of text.matchAll(/<summary>(.*?)<\/summary>/g)) {
+      const summary = (match[1] ?? "").replace(/<[^>]+>/g, "").trim();
+      const names = summary.match(/^Hint for TODOs? ([\d\s,&]*(?:and\s+\d+)?)/)?.[1];
+      if (!names) continue;
       const numbers = [...names.matchAll(/\d+/g)].map((n) => Number(n[0]));
-      hints.push({ numbers, summary: match[1] ?? "", line: index + 1 });
+      hints.push({ numbers, summary, line: index + 1 });
     }
   });
   return hints;
