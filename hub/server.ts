@@ -187,8 +187,23 @@ export async function createHub(options: Options) {
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, vite } = await createHub(options);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(options.port, options.host, () => resolve(listening));
+  const server: Server = await new Promise<Server>((resolve, reject) => {
+    // Express 5 hands a listen error (a second `npm start`) to this callback.
+    const listening = app.listen(options.port, options.host, (error?: Error) => {
+      if (!error) return resolve(listening);
+      const inUse = (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+      reject(
+        inUse
+          ? new Error(
+              `port ${options.port} is in use — is the hub already running? Open http://localhost:${options.port}/, ` +
+                `or stop the other one, or pick another port: PORT=${options.port + 1} npm start`,
+            )
+          : error,
+      );
+    });
+  }).catch(async (error: unknown) => {
+    await vite.close();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   return {
@@ -206,7 +221,13 @@ export async function startServer(overrides: Partial<Options> = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { url } = await startServer({ port: Number(process.env.PORT ?? defaults.port) });
+  const started = await startServer({ port: Number(process.env.PORT ?? defaults.port) }).catch(
+    (error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    },
+  );
+  const { url } = started;
   console.log(`\nSSE workshop hub: ${url}/`);
   console.log(`  stream inspector: ${url}/inspector/`);
   console.log("  slides: npm run slides · a lab: npm run lab -- 1 · check it: npm test -- lab01\n");
