@@ -113,4 +113,10 @@ await benchInProcess("start + close Vite (lab01 page)", async () => {
   await vite.listen();
   await vite.close();
 });
-console.log(`\n(rerun: npm run bench:loop -- --runs ${runs} --labs ${labNumbers.join(",")})`);
+console.log(
+  `\nload average at the end: ${os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ")} (above ${os.cpus().length}, the figures are inflated by other work)`,
+);
+console.log(`(rerun: npm run bench:loop -- --runs ${runs} --labs ${labNumbers.join(",")})`);

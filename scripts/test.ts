@@ -32,6 +32,9 @@ const filters = filter.map((f) => {
 const labs = [...new Set(filters.map((f) => findLabName(f)).filter(Boolean))] as string[];
 const focused = !full && labs.length === 1 && labs.length === filters.length;
 
+// The student loop: property tests try a tenth of their cases (see test/helpers/property-runs.ts).
+if (focused) process.env.WORKSHOP_LOOP = "1";
+
 if (watch) {
   const { watchLab } = await import("./watch.ts");
   if (labs.length !== 1) {

@@ -6,6 +6,7 @@ import {
   delay,
   importLab,
   parseEventStream,
+  propertyRuns,
   readRawStream,
   startLab,
 } from "./helpers/index.ts";
@@ -107,7 +108,7 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
         expect(events[0]?.data).toBe(data.replace(/\r\n|\r/g, "\n"));
         expect(events[0]?.event).toBe(event);
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
     // fc.check (not fc.assert) so the failure names the TODO and shows the smallest bad input.
     expect(

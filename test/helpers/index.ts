@@ -21,6 +21,7 @@ export {
   startNginx,
   templateVariables,
 } from "./nginx.ts";
+export { propertyRuns } from "./property-runs.ts";
 export { parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
 export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
 export { activeTimers, openConnections } from "./resources.ts";
