@@ -177,6 +177,13 @@ function describeFailure(lab: string, track: string, todo: Todo, failures: Failu
     ...indent(failure.message, "    "),
   ];
   if (failure.at) lines.push(dim(`    test: ${failure.at}`));
+  if (failure.message.startsWith("Test timed out")) {
+    lines.push(
+      dim(
+        "    (it waited for something that never came; if the machine is very busy, run it again)",
+      ),
+    );
+  }
   if (mine.length > 1)
     lines.push(dim(`    (${mine.length - 1} more failing test(s) for TODO ${todo.number})`));
   lines.push(
@@ -189,7 +196,9 @@ function describeFailure(lab: string, track: string, todo: Todo, failures: Failu
 }
 
 function indent(message: string, prefix = "  "): string[] {
-  const lines = message.split("\n").filter((line) => line.trim() !== "");
+  const lines = message
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.startsWith("If this is a long-running test"));
   const shown = lines
     .slice(0, maxMessageLines)
     .map((line) => prefix + shorten(line, maxLineLength));
