@@ -179,6 +179,8 @@ export async function openLabPage<T extends RunningLab = RunningLab>(
   lab: string,
   serverOptions: Record<string, unknown> = {},
 ): Promise<LabPage<T>> {
+  // Chromium takes longest to start: let it start while Vite and the server do.
+  void browserForThisFile().catch(() => undefined);
   const client = await serveClient(lab);
   const started = await startLab<T>(lab, { corsOrigins: [client.origin], ...serverOptions });
   const browserPage = await openPage(`${client.url}?server=${encodeURIComponent(started.url)}`);
