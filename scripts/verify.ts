@@ -99,6 +99,8 @@ function filesOf(report: JsonReport | undefined, lab: string) {
 }
 
 const started = performance.now();
+// Where verify's time goes, printed between its phases (its budget is 120 s).
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 // Lint, typecheck and the nginx templates at once: they are independent.
 // Every nginx template (labs/, solutions/, proxy/) renders and passes `nginx -t`.
 // It does not depend on the track, so the solutions run below leaves it out.
@@ -129,7 +131,9 @@ record(
 );
 
 // Solutions: every test file, lab or not, must pass.
+console.log(`(checks done at ${elapsed()})`);
 const solutions = await runTests("solutions", [`--exclude=${nginxTemplatesTest}`]);
+console.log(`(solutions run done at ${elapsed()})`);
 if (!solutions.report) console.log(solutions.output);
 for (const file of solutions.report?.testResults ?? []) {
   const failed = file.assertionResults.filter((test) => test.status === "failed");
@@ -150,6 +154,7 @@ const starters = await runTests(
   labs.map((lab) => lab.slice(0, "labNN".length)),
   ["--fileParallelism", "--maxWorkers=2"],
 );
+console.log(`(starters run done at ${elapsed()})`);
 if (!starters.report) console.log(starters.output);
 for (const lab of labs) {
   const files = filesOf(starters.report, lab);
