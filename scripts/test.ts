@@ -46,7 +46,7 @@ if (watch) {
     rest.filter((arg) => arg !== filter[0]).concat(full ? ["--full"] : []),
   );
 } else {
-  const lab = labs[0];
+  const lab = labs.length === 1 ? labs[0] : undefined;
   // Labs that start nginx or Redis run their files one after the other: their timing checks
   // (buffering, heartbeats) stay honest when the files do not compete for the CPU. The others
   // run their Node and browser files side by side.
@@ -64,8 +64,9 @@ if (watch) {
       : labs.length > 0 && !options.reporters
         ? { reporters: ["default", new ProgressReporter()] }
         : {}),
+    // Two workers: vitest's default is one fewer than the CPUs, so one on a 2-core laptop.
     ...(lab && !needsServices && options.fileParallelism === undefined
-      ? { fileParallelism: true }
+      ? { fileParallelism: true, maxWorkers: 2 }
       : {}),
   });
   await vitest.close();
