@@ -11,6 +11,6 @@ export default defineConfig({
     // on a 2-core machine they stay honest when files do not compete for the CPU.
     fileParallelism: false,
     // The progress reporter records which labs pass, for the hub (`npm start`).
-    reporters: ["default", "./test/helpers/progress-reporter.ts"],
+    reporters: ["default", "./tools/progress-reporter.ts"],
   },
 });

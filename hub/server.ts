@@ -8,11 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express from "express";
 import { createServer as createViteServer } from "vite";
-import {
-  type ProgressFile,
-  progressFile,
-  readProgress,
-} from "../test/helpers/progress-reporter.ts";
+import { type ProgressFile, progressFile, readProgress } from "../tools/progress-reporter.ts";
 import { type LabInfo, listLabs } from "./labs.ts";
 import { escapeHtml, renderInline, renderMarkdown } from "./markdown.ts";
 
@@ -243,7 +239,22 @@ export async function startServer(overrides: Partial<Options> = {}) {
   const server = createHttpServer();
   const { app, vite } = await createHub(options, server);
   server.on("request", app);
-  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(
+              `port ${options.port} is in use — is the hub already running? Open http://localhost:${options.port}/, ` +
+                `or stop the other one, or pick another port: PORT=${options.port + 1} npm start`,
+            )
+          : error,
+      );
+    });
+    server.listen(options.port, options.host, resolve);
+  }).catch(async (error: unknown) => {
+    await vite.close();
+    throw error;
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,
@@ -260,7 +271,13 @@ export async function startServer(overrides: Partial<Options> = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { url } = await startServer({ port: Number(process.env.PORT ?? defaults.port) });
+  const started = await startServer({ port: Number(process.env.PORT ?? defaults.port) }).catch(
+    (error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    },
+  );
+  const { url } = started;
   console.log(`\nSSE workshop hub: ${url}/`);
   console.log(`  stream inspector: ${url}/inspector/`);
   console.log("  slides: npm run slides · a lab: npm run lab -- 1 · check it: npm test -- lab01\n");

@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer } from "vite";
-import { acceptsConnections, freePort } from "../test/helpers/free-port.ts";
-import { launchNginx, type RunningNginx } from "../test/helpers/nginx-process.ts";
-import { launchRedis, type RunningRedis } from "../test/helpers/redis-process.ts";
+import { acceptsConnections, freePort } from "../tools/free-port.ts";
+import { launchNginx, type RunningNginx } from "../tools/nginx-process.ts";
+import { launchRedis, type RunningRedis } from "../tools/redis-process.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const [track = "labs", which] = process.argv.slice(2);
@@ -54,9 +54,11 @@ function startAppServer(
 async function startClientPage(labDir: string) {
   const clientDir = path.join(labDir, "client");
   if (!existsSync(clientDir)) return undefined;
+  // strictPort: on another port the page's origin would not be in the lab server's CORS list
+  // (it allows http://localhost:5173 only), and the page would just say "closed".
   const vite = await createServer({
     root: clientDir,
-    server: { port: 5173, strictPort: false },
+    server: { port: pagePort, strictPort: true },
     logLevel: "warn",
   });
   await vite.listen();
@@ -134,6 +136,43 @@ const endpoint = path.basename(labDir).startsWith("lab11-") ? "/chat (POST)" : "
 const serverPort = Number(process.env.PORT ?? 8080);
 const serverUrl = `http://localhost:${serverPort}`;
 const template = path.join(labDir, "nginx.conf.template");
+const pagePort = 5173;
+
+/**
+ * Say which port is taken and how to go on, before starting anything: a server that moves
+ * to another port without a word is a trap (the page's CORS origin, the URLs in the README).
+ */
+async function refuseBusyPorts() {
+  const lab = path.basename(labDir).slice(3, 5).replace(/^0/, "");
+  const command = track === "labs" ? "lab" : "solution";
+  const templateText = existsSync(template) ? readFileSync(template, "utf8") : undefined;
+  const instances = templateText === undefined ? 0 : /\bAPP_2\b/.test(templateText) ? 2 : 1;
+  const serverPorts = [
+    serverPort,
+    ...Array.from({ length: instances }, (_, i) => serverPort + 1 + i),
+  ];
+  const problems: string[] = [];
+  for (const port of serverPorts) {
+    if (await acceptsConnections(port)) {
+      problems.push(
+        `port ${port} is in use — stop the other server (another \`npm run lab\`?) or pick another: ` +
+          `PORT=${serverPort === 9090 ? 9190 : 9090} npm run ${command} -- ${lab}`,
+      );
+    }
+  }
+  if (existsSync(path.join(labDir, "client")) && (await acceptsConnections(pagePort))) {
+    problems.push(
+      `port ${pagePort} (the lab's page) is in use — stop the other \`npm run lab\` (Ctrl+C in its ` +
+        "terminal) or whatever holds it (`npm run doctor` shows how to find it). The page must be on " +
+        `${pagePort}: it is the origin the lab servers allow (CORS).`,
+    );
+  }
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(problem);
+    process.exit(1);
+  }
+}
+await refuseBusyPorts();
 if (existsSync(template)) {
   // Labs 04–05: the app instance(s) on the next ports, nginx with the lab's template in front.
   await startBehindNginx(template, serverPort);

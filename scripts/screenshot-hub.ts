@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer as startHub } from "../hub/server.ts";
 import { startServer as startLab03 } from "../solutions/lab03-reconnection/server.ts";
-import { launchBrowser } from "../test/helpers/chromium.ts";
+import { launchBrowser } from "../tools/chromium.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = path.join(root, "docs", "screenshots");

@@ -4,7 +4,7 @@ import { openLabPage, waitFor } from "./helpers/index.ts";
 const lab = "lab02-named-events";
 
 describe("lab02 — the page in Chromium", () => {
-  test("a signup sent from the form appears under Signups, never under Messages", async () => {
+  test("TODO 5 · a signup sent from the form appears under Signups, never under Messages", async () => {
     const page = await openLabPage(lab, { intervalMs: 30 });
     await waitFor(async () => (await page.textsOf("#messages li")).length >= 2, {
       message: "the page should connect and list the tick messages in #messages",
@@ -53,7 +53,7 @@ describe("lab02 — the page in Chromium", () => {
     expect(page.pageErrors, "the page's script should not throw").toEqual([]);
   });
 
-  test("an empty name is refused: the form shows the 400 and no signup is listed", async () => {
+  test("TODO 4 · an empty name is refused: the form shows the 400 and no signup is listed", async () => {
     const page = await openLabPage(lab, { intervalMs: 30 });
     await waitFor(async () => (await page.attributeOf("#status", "data-state")) === "open", {
       message: "the page should connect",

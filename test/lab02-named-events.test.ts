@@ -6,6 +6,7 @@ import {
   delay,
   importLab,
   parseEventStream,
+  propertyRuns,
   readRawStream,
   startLab,
 } from "./helpers/index.ts";
@@ -28,14 +29,14 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
     expect(encodeEvent({ event: "signup", data: "{}" })).toBe("event: signup\ndata: {}\n\n");
   });
 
-  test("multi-line data becomes one data: line per line", () => {
+  test("TODO 1 · multi-line data becomes one data: line per line", () => {
     expect(
       encodeEvent({ data: "line 1\nline 2" }),
       "lab02 TODO 1: each line of data needs its own `data:` field — a bare line break ends the field",
     ).toBe("data: line 1\ndata: line 2\n\n");
   });
 
-  test("CR, LF and CRLF all split data lines, and the client gets the text back", () => {
+  test("TODO 1 · CR, LF and CRLF all split data lines, and the client gets the text back", () => {
     const events = roundTrip({ data: "a\rb\r\nc\nd" });
     expect(
       events.map((event) => event.data),
@@ -43,7 +44,7 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
     ).toEqual(["a\nb\nc\nd"]);
   });
 
-  test("user text can never forge a second event", () => {
+  test("TODO 1 · user text can never forge a second event", () => {
     const attack = "hi\n\nevent: admin\ndata: you are pwned";
     const events = roundTrip({ event: "signup", data: attack });
     expect(
@@ -52,7 +53,7 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
     ).toEqual([{ type: "signup", data: "hi\n\nevent: admin\ndata: you are pwned" }]);
   });
 
-  test("a line break in the event name or id, or NUL in the id, is refused", () => {
+  test("TODO 2 · a line break in the event name or id, or NUL in the id, is refused", () => {
     const refused = (event: { event?: string; data: string; id?: string }) => () =>
       encodeEvent(event);
     const message = "lab02 TODO 2: throw an Error — a line break here would start a forged field";
@@ -65,7 +66,15 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
     ).toThrow(Error);
   });
 
-  test("3,000 generated strings survive encodeEvent and a spec parser", () => {
+  test("TODO 1 · 3,000 generated strings survive encodeEvent and a spec parser", () => {
+    // The plainest cases first: if they break, shrinking 3,000 random strings would only
+    // take seconds to say the same.
+    for (const data of ["a\nb", "a\rb", "a\r\nb", "a\n\nb"]) {
+      expect(
+        roundTrip({ data }).map((event) => event.data),
+        `lab02 TODO 1: encodeEvent({ data: ${JSON.stringify(data)} }) should come back from a spec parser as one event`,
+      ).toEqual([data.replace(/\r\n|\r/g, "\n")]);
+    }
     const tricky = fc.constantFrom(
       "\r",
       "\n",
@@ -99,7 +108,7 @@ describe("lab02 — encodeEvent speaks the wire format", () => {
         expect(events[0]?.data).toBe(data.replace(/\r\n|\r/g, "\n"));
         expect(events[0]?.event).toBe(event);
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
     // fc.check (not fc.assert) so the failure names the TODO and shows the smallest bad input.
     expect(
@@ -123,7 +132,7 @@ describe("lab02 — the signup broadcast", () => {
     expect(parseEventStream(response.text).events, "a comment dispatches no event").toEqual([]);
   });
 
-  test("POST /signup reaches every client as a `signup` event, never in onmessage", async () => {
+  test("TODO 3 · POST /signup reaches every client as a `signup` event, never in onmessage", async () => {
     const { url } = await startLab(lab, { intervalMs: 60_000 });
     const alice = connect(`${url}/stream`, { eventTypes: ["signup"] });
     const bob = connect(`${url}/stream`, { eventTypes: ["signup"] });
@@ -150,12 +159,13 @@ describe("lab02 — the signup broadcast", () => {
     }
   });
 
-  test("a name full of line breaks arrives as one signup, with no forged event", async () => {
+  test("TODO 3 · a name full of line breaks arrives as one signup, with no forged event", async () => {
     const { url } = await startLab(lab, { intervalMs: 60_000 });
     const client = connect(`${url}/stream`, { eventTypes: ["signup", "admin"] });
     await client.waitForOpen("the client should connect");
     const name = "Eve\n\nevent: admin\ndata: pwned";
-    await request(url).post("/signup").send({ name });
+    const response = await request(url).post("/signup").send({ name });
+    expect(response.status, "lab02 TODO 3: POST /signup should answer 202").toBe(202);
     const [signup] = await client.waitForEvents(1, "lab02 TODO 3: the signup should arrive", {
       type: "signup",
     });
@@ -163,7 +173,7 @@ describe("lab02 — the signup broadcast", () => {
     expect(client.data("admin"), "no `admin` event may be forged from a name").toEqual([]);
   });
 
-  test("bad bodies get a clear 4xx JSON error and broadcast nothing", async () => {
+  test("TODO 4 · bad bodies get a clear 4xx JSON error and broadcast nothing", async () => {
     const { url } = await startLab(lab, { intervalMs: 60_000, maxBodyBytes: 200 });
     const client = connect(`${url}/stream`, { eventTypes: ["signup"] });
     await client.waitForOpen("the client should connect");
@@ -203,7 +213,8 @@ describe("lab02 — the signup broadcast", () => {
       ).toBe("string");
     }
     // A valid signup afterwards proves the stream is alive and nothing else was sent before it.
-    await request(url).post("/signup").send({ name: "Grace" });
+    const valid = await request(url).post("/signup").send({ name: "Grace" });
+    expect(valid.status, "lab02 TODO 3: a valid signup should answer 202").toBe(202);
     await client.waitForEvents(1, "lab02 TODO 3: the valid signup should arrive", {
       type: "signup",
     });

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { openLabPage, waitFor } from "./helpers/index.ts";
+import { openLabPage, parseEventStream, readRawStream, waitFor } from "./helpers/index.ts";
 
 const lab = "lab03-reconnection";
 
 describe("lab03 — the page in Chromium", () => {
-  test("after a dropped connection the page reconnects and the ids resume with no gap and no duplicate", async () => {
+  test("TODO 3 · after a dropped connection the page reconnects and the ids resume with no gap and no duplicate", async () => {
     const page = await openLabPage(lab, { intervalMs: 30, retryMs: 50 });
     const messageIds = () => page.attributesOf("#messages li", "data-id");
 
@@ -17,6 +17,15 @@ describe("lab03 — the page in Chromium", () => {
       (await messageIds()).filter((id) => !/^\d+$/.test(id)),
       "lab03 TODO 1: every frame needs an `id:` line, which the page shows as data-id",
     ).toEqual([]);
+
+    // Without retry: the browser would wait its default 3 s: say so now, from the first bytes.
+    const first = await readRawStream(`${page.lab.url}/stream`, {
+      until: (text) => parseEventStream(text).events.length >= 1,
+    });
+    expect(
+      parseEventStream(first.text).retries,
+      "lab03 TODO 2: the stream should start with `retry: 50` (the option retryMs)",
+    ).toEqual([50]);
 
     // Cut the connection as a network drop would; the server keeps its history.
     const droppedAt = performance.now();
@@ -45,7 +54,7 @@ describe("lab03 — the page in Chromium", () => {
     ).toEqual(expected);
   });
 
-  test("after POST /stream/end the page says 'closed' and stops retrying", async () => {
+  test("TODO 5 · after POST /stream/end the page says 'closed' and stops retrying", async () => {
     const page = await openLabPage(lab, { intervalMs: 30, retryMs: 50 });
     await waitFor(async () => (await page.attributeOf("#status", "data-state")) === "open", {
       message: "the page should connect",

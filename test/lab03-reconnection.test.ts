@@ -25,7 +25,9 @@ async function resumeWith(url: string, lastEventId: string, count: number) {
   const response = await readRawStream(`${url}/stream`, {
     headers: { "Last-Event-ID": lastEventId },
     until: (text) => parseEventStream(text).events.length >= count,
-    timeoutMs: 500,
+    // A replay is written all at once on connect: once the server falls silent, it is done.
+    quietMs: 150,
+    timeoutMs: 2000,
   });
   return { status: response.status, events: parseEventStream(response.text).events };
 }
@@ -45,7 +47,7 @@ function gapsAndDuplicates(ids: number[]): string[] {
 }
 
 describe("lab03 — ids and retry", () => {
-  test("every event carries an increasing id, and retry: is sent once", async () => {
+  test("TODO 1, 2 · every event carries an increasing id, and retry: is sent once", async () => {
     const { url } = await startLab(lab, { intervalMs: 5, retryMs: 1234 });
     const response = await readRawStream(`${url}/stream`, {
       until: (text) => parseEventStream(text).events.length >= 3,
@@ -65,7 +67,7 @@ describe("lab03 — ids and retry", () => {
 });
 
 describe("lab03 — Last-Event-ID replay", () => {
-  test("a client that comes back with Last-Event-ID: 3 gets exactly 4 and 5", async () => {
+  test("TODO 3 · a client that comes back with Last-Event-ID: 3 gets exactly 4 and 5", async () => {
     const { url } = await startLab(lab, { intervalMs: 0 });
     await publishSignups(url, 5);
     const { events } = await resumeWith(url, "3", 2);
@@ -75,7 +77,7 @@ describe("lab03 — Last-Event-ID replay", () => {
     ).toEqual(['4 {"name":"user 4"}', '5 {"name":"user 5"}']);
   });
 
-  test("a client that is up to date gets no replay, and a new client gets none either", async () => {
+  test("TODO 3 · a client that is up to date gets no replay, and a new client gets none either", async () => {
     const { url } = await startLab(lab, { intervalMs: 0 });
     await publishSignups(url, 3);
     expect(
@@ -96,7 +98,7 @@ describe("lab03 — Last-Event-ID replay", () => {
     ["from the future", "999", "unknown id"],
     ["older than the history", "2", "too old"],
   ])(
-    "a Last-Event-ID that is %s gets a reset event, then what history holds",
+    "TODO 4 · a Last-Event-ID that is %s gets a reset event, then what history holds",
     async (_what, lastEventId, reason) => {
       // historySize 4 and 10 events: the server holds 7..10, so id 2 is too old to resume from.
       const { url } = await startLab(lab, { intervalMs: 0, historySize: 4 });
@@ -160,9 +162,22 @@ describe("lab03 — the edges of the history", () => {
 });
 
 describe("lab03 — reconnecting for real", () => {
-  test("after the server cuts the stream, the client waits `retry`, resumes, and misses nothing", async () => {
+  test("TODO 3 · after the server cuts the stream, the client waits `retry`, resumes, and misses nothing", async () => {
     const retryMs = 200;
     const server = await startLab(lab, { intervalMs: 5, retryMs });
+    // What a resume needs, read off the first bytes: without ids or retry: the client would
+    // sit out its default 3 s and the test would only say so at its deadline.
+    const first = parseEventStream(
+      (
+        await readRawStream(`${server.url}/stream`, {
+          until: (text) => parseEventStream(text).events.length >= 1,
+        })
+      ).text,
+    );
+    expect(first.events[0]?.id, "lab03 TODO 1: every event needs an id: line").toMatch(/^\d+$/);
+    expect(first.retries, `lab03 TODO 2: the stream should start with retry: ${retryMs}`).toEqual([
+      retryMs,
+    ]);
     const client = connect(`${server.url}/stream`, { eventTypes: ["reset"] });
 
     for (let cut = 1; cut <= 3; cut++) {
@@ -201,7 +216,7 @@ describe("lab03 — reconnecting for real", () => {
     ).toEqual([]);
   });
 
-  test("HTTP 204 stops the client for good: CLOSED, no more reconnects", async () => {
+  test("TODO 5 · HTTP 204 stops the client for good: CLOSED, no more reconnects", async () => {
     const server = await startLab(lab, { intervalMs: 5, retryMs: 20 });
     // The client must come back quickly to be told 204: that needs TODO 2's retry: line.
     const opening = await readRawStream(`${server.url}/stream`, {

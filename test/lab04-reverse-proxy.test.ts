@@ -80,7 +80,7 @@ describe("lab04 — the con: nginx's default proxying holds the stream back", ()
 });
 
 describe("lab04 — the fixes", () => {
-  test("the app says X-Accel-Buffering: no, and then even a default nginx streams at once", async () => {
+  test("TODO 1 · the app says X-Accel-Buffering: no, and then even a default nginx streams at once", async () => {
     const { url } = await startLab(lab, { intervalMs: 20 });
     const direct = await readRawStream(`${url}/stream`, { until: () => true });
     expect(
@@ -108,7 +108,7 @@ describe("lab04 — the fixes", () => {
     ).toBeUndefined();
   });
 
-  test("the lab's nginx config alone streams every event at once and in order, even for an app without the header", async () => {
+  test("TODO 2 · the lab's nginx config alone streams every event at once and in order, even for an app without the header", async () => {
     // This app ends its body by closing the connection (no chunks), whatever protocol nginx
     // asks in: with buffering on, nginx then waits for a full buffer even over HTTP/1.1, so
     // only proxy_buffering off (TODO 2) streams it. (Chunked bodies pass a buffering nginx
@@ -138,7 +138,7 @@ describe("lab04 — the fixes", () => {
     ).toBeLessThanOrEqual(2);
   });
 
-  test("nginx talks HTTP/1.1 to the app, without Connection: close", async () => {
+  test("TODO 3 · nginx talks HTTP/1.1 to the app, without Connection: close", async () => {
     // A stand-in app that records what nginx asked for.
     const seen: { httpVersion: string; connection: string | undefined }[] = [];
     const recorder = http.createServer((req, res) => {
@@ -164,7 +164,7 @@ describe("lab04 — the fixes", () => {
     ).toEqual({ httpVersion: "1.1", connection: undefined });
   });
 
-  test("a client that accepts gzip still gets a plain, live stream", async () => {
+  test("TODO 4 · a client that accepts gzip still gets a plain, live stream", async () => {
     const app = await startUnawareApp({ intervalMs: 20 });
     const nginx = await startNginx(labTemplate, { APP_UPSTREAM: upstreamOf(app.url) });
     const response = await readRawStream(`${nginx.url}/stream`, {

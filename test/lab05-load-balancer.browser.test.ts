@@ -49,7 +49,7 @@ async function waitForInstance(page: BrowserPage, describeMore = () => ""): Prom
 }
 
 describe("lab05 — the page in Chromium, through the load balancer", () => {
-  test("the page opens through nginx, lists messages, names its instance; a second tab lands on the other", async () => {
+  test("TODO 1 · the page opens through nginx, lists messages, names its instance; a second tab lands on the other", async () => {
     const { one, nginx, open } = await pageBehindNginx({ intervalMs: 100 });
     const first = await open();
     await waitForOpen(first, nginx.errorLog);
@@ -74,7 +74,7 @@ describe("lab05 — the page in Chromium, through the load balancer", () => {
     expect([...first.pageErrors, ...second.pageErrors]).toEqual([]);
   });
 
-  test("with heartbeats the page stays open past nginx's idle timeout; without, it reconnects", async () => {
+  test("TODO 3 · with heartbeats the page stays open past nginx's idle timeout; without, it reconnects", async () => {
     // 600 ms, not less: nginx cannot time a read reliably below that (see the lab's README).
     const timeout = 600;
     const spanMs = 2.5 * timeout;
@@ -106,7 +106,7 @@ describe("lab05 — the page in Chromium, through the load balancer", () => {
     expect(kept.pageErrors).toEqual([]);
   });
 
-  test("when its instance shuts down gracefully, the page moves to the other and carries on", async () => {
+  test("TODO 5 · when its instance shuts down gracefully, the page moves to the other and carries on", async () => {
     const { instances, nginx, open } = await pageBehindNginx({
       intervalMs: 50,
       shutdownTimeoutMs: 1000,

@@ -73,7 +73,7 @@ async function clientsOnEachInstance(
 }
 
 describe("lab05 — nginx spreads the load over two instances", () => {
-  test("requests take turns between both instances", async () => {
+  test("TODO 1 · requests take turns between both instances", async () => {
     const cluster = await startCluster(lab);
     const { nginx, served } = cluster;
     for (let i = 0; i < 4; i++) await fetch(`${nginx.url}/`);
@@ -83,7 +83,7 @@ describe("lab05 — nginx spreads the load over two instances", () => {
     ).toEqual({ one: 2, two: 2 });
   });
 
-  test("every response and every event names the instance that served it", async () => {
+  test("TODO 2 · every response and every event names the instance that served it", async () => {
     const { one } = await startCluster(lab, { intervalMs: 20 });
     const response = await readRawStream(`${one.url}/stream`, {
       until: (text) => parseEventStream(text).events.length >= 1,
@@ -128,7 +128,7 @@ describe("lab05 — the idle timeout: nginx cuts a quiet stream", () => {
     expect(client.attempts.length, "and the client reconnects").toBeGreaterThanOrEqual(2);
   });
 
-  test("with a heartbeat comment every 100 ms, the stream stays up", async () => {
+  test("TODO 3 · with a heartbeat comment every 100 ms, the stream stays up", async () => {
     const { nginx } = await startCluster(lab, { heartbeatMs: 100 }, `${timeout}ms`);
     const client = connect(`${nginx.url}/stream`);
     await client.waitForOpen("a client should connect through nginx");
@@ -257,7 +257,7 @@ async function resumeVia(url: string, lastEventId: string) {
 }
 
 describe("lab05 — sticky routing, and its limit", () => {
-  test("with ?client=<key>, every request of a client lands on the same instance", async () => {
+  test("TODO 4 · with ?client=<key>, every request of a client lands on the same instance", async () => {
     const { nginx } = await startCluster(lab);
     const homes = new Set<string | null>();
     // Consistent hashing places the servers by their address (random ports here): with 16 keys
@@ -281,7 +281,7 @@ describe("lab05 — sticky routing, and its limit", () => {
     ).toEqual(["one", "two"]);
   });
 
-  test("a dropped client comes back to its instance and resumes; when that instance dies, its history dies too", async () => {
+  test("TODO 4 · a dropped client comes back to its instance and resumes; when that instance dies, its history dies too", async () => {
     const { nginx, instances } = await startCluster(lab);
     const url = `${nginx.url}/stream?client=alice`;
     const client = connect(url, { eventTypes: ["signup", "reset"] });
@@ -324,7 +324,7 @@ describe("lab05 — sticky routing, and its limit", () => {
 });
 
 describe("lab05 — graceful shutdown", () => {
-  test("shutdown() ends every stream at once; the clients come back on the other instance", async () => {
+  test("TODO 5 · shutdown() ends every stream at once; the clients come back on the other instance", async () => {
     const cluster = await startCluster(lab, { intervalMs: 20 });
     const { nginx, served, instances } = cluster;
     const clients = await clientsOnEachInstance(
@@ -352,7 +352,7 @@ describe("lab05 — graceful shutdown", () => {
     });
   });
 
-  test("on SIGTERM the process ends its open streams and exits within 2 s", async () => {
+  test("TODO 5 · on SIGTERM the process ends its open streams and exits within 2 s", async () => {
     const instance = await startLabProcess(lab, { INSTANCE: "one", HEARTBEAT_MS: 0 });
     const stream = readRawStream(`${instance.url}/stream`, { timeoutMs: 5000 });
     await waitFor(async () => (await fetch(`${instance.url}/`)).ok, {

@@ -113,7 +113,7 @@ async function waitForSignup(page: BrowserPage, id: string, tab: string, todo: s
 }
 
 describe("lab06 — the page in Chromium, two instances behind nginx, one Redis", () => {
-  test("a signup sent from tab A shows in tab B, held by the other instance, with the same id", async () => {
+  test("TODO 3 · a signup sent from tab A shows in tab B, held by the other instance, with the same id", async () => {
     const cluster = await pageBehindNginx();
     const { nginx } = cluster;
     const { tabA, tabB, holdsA, holdsB } = await openTwoTabs(cluster);
@@ -136,7 +136,7 @@ describe("lab06 — the page in Chromium, two instances behind nginx, one Redis"
     expect([...tabA.pageErrors, ...tabB.pageErrors]).toEqual([]);
   });
 
-  test("when its instance shuts down, a tab resumes on the other and shows every signup once", async () => {
+  test("TODO 5 · when its instance shuts down, a tab resumes on the other and shows every signup once", async () => {
     // 1.5 s between streams: time enough to sign up while the tab is away, even on a busy CI box.
     const cluster = await pageBehindNginx({ retryMs: 1500, shutdownTimeoutMs: 1000 });
     const { instances, nginx, clientsOn } = cluster;

@@ -181,7 +181,7 @@ describe("lab06 — the Redis broker", () => {
     });
   });
 
-  test("an event published on one instance reaches the subscribers of another, with a stream id", async () => {
+  test("TODO 3 · an event published on one instance reaches the subscribers of another, with a stream id", async () => {
     const redis = await startRedis();
     const [a, b] = [await redisBroker(redis.url), await redisBroker(redis.url)];
     const [seenOnA, seenOnB] = [record(a), record(b)];
@@ -195,7 +195,7 @@ describe("lab06 — the Redis broker", () => {
     expect(seenOnB).toEqual([{ id, event: "signup", data: '{"name":"Ada"}' }]);
   });
 
-  test("a client reconnecting to any instance gets what it missed, from Redis", async () => {
+  test("TODO 5 · a client reconnecting to any instance gets what it missed, from Redis", async () => {
     const redis = await startRedis();
     const [a, b] = [await redisBroker(redis.url), await redisBroker(redis.url)];
     const ids: string[] = [];
@@ -216,7 +216,7 @@ describe("lab06 — the Redis broker", () => {
     ).toEqual({ kind: "replay", events: [] });
   });
 
-  test("a client further behind than MAXLEN gets a reset, never a silent gap", async () => {
+  test("TODO 5 · a client further behind than MAXLEN gets a reset, never a silent gap", async () => {
     const redis = await startRedis();
     const broker = await redisBroker(redis.url, { maxLength: 10 });
     const first = await broker.publish({ data: "event 1" });
@@ -262,7 +262,7 @@ describe("lab06 — the Redis broker", () => {
     });
   });
 
-  test("one Redis read loop per instance, however many subscribers it has", async () => {
+  test("TODO 3 · one Redis read loop per instance, however many subscribers it has", async () => {
     const redis = await startRedis();
     const broker = await redisBroker(redis.url);
     const seen = Array.from({ length: 100 }, () => record(broker));
@@ -283,7 +283,7 @@ describe("lab06 — the Redis broker", () => {
     ).toBeLessThanOrEqual(2);
   });
 
-  test("while Redis is down publish rejects; when it is back delivery resumes, nothing lost or doubled", async () => {
+  test("TODO 2, 4 · while Redis is down publish rejects; when it is back delivery resumes, nothing lost or doubled", async () => {
     requireReadLoopThatPauses();
     const redis = await startRedis();
     const [a, b] = [await redisBroker(redis.url), await redisBroker(redis.url)];
@@ -330,7 +330,7 @@ describe("lab06 — the Redis broker", () => {
       "every event once, in order",
     ).toEqual(expected);
   });
-  test("a client that reconnects while Redis is down is told to retry, then resumes without a gap", async () => {
+  test("TODO 5 · a client that reconnects while Redis is down is told to retry, then resumes without a gap", async () => {
     requireReadLoopThatPauses();
     const redis = await startRedis();
     const instance = await startLab(lab, {
@@ -543,7 +543,7 @@ const clusterTimeoutMs = 30_000;
 
 describe("lab06 — two instances behind nginx, one Redis", () => {
   test(
-    "500 events published on either instance reach all 20 clients, in order, exactly once",
+    "TODO 3 · 500 events published on either instance reach all 20 clients, in order, exactly once",
     async () => {
       const { nginx, clients } = await startCluster();
       const onA = clients.filter((client) => instanceOf(client) === "a").length;
@@ -572,7 +572,7 @@ describe("lab06 — two instances behind nginx, one Redis", () => {
   );
 
   test(
-    "an instance is SIGKILLed mid-stream: its clients resume on the survivor, nothing lost or doubled",
+    "TODO 5 · an instance is SIGKILLed mid-stream: its clients resume on the survivor, nothing lost or doubled",
     async () => {
       const { nginx, clients, instances } = await startCluster({ crashable: true });
       const victims = clients.filter((client) => instanceOf(client) === "a");
@@ -603,7 +603,7 @@ describe("lab06 — two instances behind nginx, one Redis", () => {
   );
 
   test(
-    "Redis restarts mid-stream: refused publishes get 503, every acknowledged one arrives exactly once",
+    "TODO 2, 4 · Redis restarts mid-stream: refused publishes get 503, every acknowledged one arrives exactly once",
     async () => {
       requireReadLoopThatPauses();
       const { nginx, clients, redis } = await startCluster();

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, TestRunner } from "vitest";
-import { launchBrowser } from "./chromium.ts";
+import { launchBrowser } from "../../tools/chromium.ts";
 import { onCleanup } from "./cleanup.ts";
 import { type RunningLab, type StartedLab, startLab } from "./lab-server.ts";
 import { labFile, repoRoot } from "./track.ts";
@@ -212,6 +212,8 @@ export async function openLabPage<T extends RunningLab = RunningLab>(
   lab: string,
   serverOptions: Record<string, unknown> = {},
 ): Promise<LabPage<T>> {
+  // Chromium takes longest to start: let it start while Vite and the server do.
+  void browserForThisFile().catch(() => undefined);
   const client = await serveClient(lab);
   const started = await startLab<T>(lab, { corsOrigins: [client.origin], ...serverOptions });
   const browserPage = await openPage(`${client.url}?server=${encodeURIComponent(started.url)}`);

@@ -1,3 +1,10 @@
+export { chromiumArgs, findChromium, launchBrowser } from "../../tools/chromium.ts";
+export { acceptsConnections, freePort } from "../../tools/free-port.ts";
+export {
+  createSelfSignedCert,
+  findOpenssl,
+  type SelfSignedCert,
+} from "../../tools/tls-cert.ts";
 export {
   type BrowserPage,
   type LabPage,
@@ -6,10 +13,8 @@ export {
   type ServedClient,
   serveClient,
 } from "./browser.ts";
-export { chromiumArgs, findChromium, launchBrowser } from "./chromium.ts";
 export { type ChunkingServer, startChunkingServer } from "./chunking-server.ts";
 export { onCleanup } from "./cleanup.ts";
-export { acceptsConnections, freePort } from "./free-port.ts";
 export { connectH2, type H2Response, requestH2 } from "./h2-client.ts";
 export {
   expectHeadAnswersAtOnce,
@@ -35,6 +40,7 @@ export {
   startNginx,
   templateVariables,
 } from "./nginx.ts";
+export { propertyRuns } from "./property-runs.ts";
 export { parseEventStream, type RawResponse, readRawStream } from "./raw-stream.ts";
 export { findRedisServer, type RunningRedis, startRedis } from "./redis.ts";
 export { activeTimers, openConnections, trackIntervals } from "./resources.ts";
@@ -45,6 +51,5 @@ export {
   trackBufferedBytes,
 } from "./slow-client.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";
-export { createSelfSignedCert, findOpenssl, type SelfSignedCert } from "./tls-cert.ts";
 export { labFile, repoRoot, track } from "./track.ts";
 export { delay, waitFor } from "./wait-for.ts";

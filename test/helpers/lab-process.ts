@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { acceptsConnections, freePort } from "../../tools/free-port.ts";
 import { onCleanup } from "./cleanup.ts";
-import { acceptsConnections, freePort } from "./free-port.ts";
 import { labFile, repoRoot, track } from "./track.ts";
 import { delay } from "./wait-for.ts";
 

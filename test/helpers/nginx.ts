@@ -1,5 +1,5 @@
+import { launchNginx, type RunningNginx } from "../../tools/nginx-process.ts";
 import { onCleanup } from "./cleanup.ts";
-import { launchNginx, type RunningNginx } from "./nginx-process.ts";
 
 export {
   checkNginxConfig,
@@ -9,7 +9,7 @@ export {
   type RunningNginx,
   renderTemplate,
   templateVariables,
-} from "./nginx-process.ts";
+} from "../../tools/nginx-process.ts";
 
 /**
  * Start a real nginx for one test: `templatePath` rendered with `vars` plus NGINX_PORT

@@ -22,6 +22,9 @@ export interface RawResponse {
  * Read a response's raw bytes, as `curl -N` would show them, without any SSE client in
  * between. Stops when `until(text)` holds, when the server ends the response, or at the
  * deadline (then it returns what arrived; the caller asserts on it).
+ * `quietMs`: also stop once the headers are in and then nothing has arrived for that long —
+ * for what a server writes all at once on connect (a replay): when it is silent, it is done,
+ * and a missing replay fails in a fraction of the deadline.
  */
 export function readRawStream(
   url: string,
@@ -29,6 +32,7 @@ export function readRawStream(
     headers?: Record<string, string>;
     until?: (text: string) => boolean;
     timeoutMs?: number;
+    quietMs?: number;
     method?: string;
   } = {},
 ): Promise<RawResponse> {
@@ -38,8 +42,10 @@ export function readRawStream(
       method: options.method ?? "GET",
       headers: options.headers,
     });
+    let quiet: NodeJS.Timeout | undefined;
     const finish = (response: RawResponse) => {
       clearTimeout(timer);
+      clearTimeout(quiet);
       request.destroy();
       resolve(response);
     };
@@ -62,7 +68,14 @@ export function readRawStream(
       };
       result = current;
       const done = () => finish({ ...current, text: current.text + decoder.decode() });
+      const restartQuiet = () => {
+        if (options.quietMs === undefined) return;
+        clearTimeout(quiet);
+        quiet = setTimeout(done, options.quietMs);
+      };
+      restartQuiet();
       response.on("data", (bytes: Buffer) => {
+        restartQuiet();
         const text = decoder.decode(bytes, { stream: true });
         current.chunks.push({ at: performance.now() - started, text });
         current.text += text;

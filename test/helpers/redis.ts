@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "../../tools/free-port.ts";
+import { launchRedis, type RunningRedis } from "../../tools/redis-process.ts";
 import { onCleanup } from "./cleanup.ts";
-import { freePort } from "./free-port.ts";
-import { launchRedis, type RunningRedis } from "./redis-process.ts";
 
-export { findRedisServer, type RunningRedis } from "./redis-process.ts";
+export { findRedisServer, type RunningRedis } from "../../tools/redis-process.ts";
 
 /**
  * Start a real redis-server on a free port, in its own temp dir, with append-only

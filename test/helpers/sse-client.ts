@@ -32,11 +32,20 @@ export interface SseClient {
   errors: ErrorSeen[];
   attempts: ConnectionAttempt[];
   data(type?: string): string[];
+  /** Wait for 'open'; fails at once (not at the deadline) if the client gives up (CLOSED). */
   waitForOpen(message: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Wait for `count` events (of `type`); fails at once if the client gives up (CLOSED), or
+   * when `failFast(events so far)` returns a message: the events already show the wait is hopeless.
+   */
   waitForEvents(
     count: number,
     message: string,
-    options?: { type?: string; timeoutMs?: number },
+    options?: {
+      type?: string;
+      timeoutMs?: number;
+      failFast?: (events: ReceivedEvent[]) => string | undefined;
+    },
   ): Promise<ReceivedEvent[]>;
   close(): void;
 }
@@ -68,6 +77,12 @@ export function connect(
       });
     },
   });
+  // A CLOSED EventSource never reconnects: waiting longer cannot help.
+  const gaveUp = (message: string) =>
+    source.readyState === source.CLOSED && !closedByTest
+      ? `${message} — the client gave up for good (CLOSED): ${describeErrors(client.errors)}`
+      : undefined;
+  let closedByTest = false;
   const client: SseClient = {
     source,
     events,
@@ -80,18 +95,26 @@ export function connect(
         message,
         timeoutMs,
         describe: () => `readyState ${source.readyState}, errors: ${describeErrors(client.errors)}`,
+        failFast: () => gaveUp(message),
       }),
-    async waitForEvents(count, message, { type, timeoutMs = 2000 } = {}) {
+    async waitForEvents(count, message, { type, timeoutMs = 2000, failFast } = {}) {
       const matching = () => client.events.filter((e) => !type || e.type === type);
       await waitFor(() => matching().length >= count, {
         message,
         timeoutMs,
+        failFast: () => {
+          const early = failFast?.(matching());
+          return early ? `${message} — ${early}` : gaveUp(message);
+        },
         describe: () =>
           `got ${matching().length} of ${count}: ${JSON.stringify(matching().map((e) => e.data)).slice(0, 300)}; errors: ${describeErrors(client.errors)}`,
       });
       return matching();
     },
-    close: () => source.close(),
+    close: () => {
+      closedByTest = true;
+      source.close();
+    },
   };
   const record = (event: MessageEvent) =>
     client.events.push({ type: event.type, data: event.data, lastEventId: event.lastEventId });

@@ -3,10 +3,18 @@
  * expect to see, never for a fixed number of milliseconds.
  * On timeout it throws `message` (plus what `describe` says about the current state),
  * so the student reads what was expected and what actually happened.
+ * `failFast` stops the wait early: when what has arrived already proves the condition can
+ * never hold (the first event came without an id, the client gave up), it returns the
+ * message to fail with, and the student hears at once instead of after the deadline.
  */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
-  options: { timeoutMs?: number; message: string; describe?: () => string },
+  options: {
+    timeoutMs?: number;
+    message: string;
+    describe?: () => string;
+    failFast?: () => string | undefined | Promise<string | undefined>;
+  },
 ): Promise<void> {
   // Where the test called from, taken now while it is still on the stack: a timeout then
   // points at the test's own line, not at this file or another helper.
@@ -14,6 +22,8 @@ export async function waitFor(
   Error.captureStackTrace(calledFrom, waitFor);
   const deadline = Date.now() + (options.timeoutMs ?? 2000);
   while (!(await condition())) {
+    const hopeless = await options.failFast?.();
+    if (hopeless) throw new Error(hopeless);
     if (Date.now() > deadline) {
       const state = options.describe ? ` — ${options.describe()}` : "";
       const error = new Error(`${options.message}${state}`);

@@ -1,0 +1,237 @@
+// The report a student sees after `npm test -- lab03`: the lab's TODOs in order, each done,
+// not yet, or not checked yet (its tests wait for an earlier TODO), then the first unfinished
+// TODO in full — what was expected, what arrived, the file to edit and where its hint is.
+// `npm test -- lab03 --full` (or WORKSHOP_FULL=1) shows vitest's own report instead.
+//
+// A test's TODO comes from its title (`TODO 3 · …`); a failure goes to the TODO its message
+// names first (`lab03 TODO 2: …`), so a test may blame an earlier TODO it depends on.
+import path from "node:path";
+import type { Reporter, TestModule } from "vitest/node";
+import {
+  hintsOf,
+  readmeOf,
+  repoRoot,
+  type Todo,
+  todoBlamedIn,
+  todosInTitle,
+  todosOf,
+} from "./curriculum.ts";
+
+interface Failure {
+  test: string;
+  /** The TODO it is put under, or undefined for a test of given code. */
+  todo: number | undefined;
+  message: string;
+  /** Where in the test file it failed, e.g. test/lab03-reconnection.test.ts:61. */
+  at: string | undefined;
+}
+
+type Status = "done" | "not yet" | "waits" | "not run" | "untested";
+
+const useColor =
+  process.env.FORCE_COLOR !== "0" &&
+  !process.env.NO_COLOR &&
+  (Boolean(process.env.FORCE_COLOR) || process.stdout.isTTY === true);
+const paint = (code: number) => (text: string) =>
+  useColor ? `\u001b[${code}m${text}\u001b[0m` : text;
+const green = paint(32);
+const red = paint(31);
+const dim = paint(2);
+const bold = paint(1);
+const yellow = paint(33);
+
+const maxMessageLines = 8;
+const maxLineLength = 220;
+
+export default class FocusedReporter implements Reporter {
+  private started = performance.now();
+
+  onTestRunStart() {
+    this.started = performance.now();
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>) {
+    const seconds = ((performance.now() - this.started) / 1000).toFixed(1);
+    const labs = [
+      ...new Set(
+        testModules
+          .map((module) => path.basename(module.moduleId).match(/^lab\d\d-[\w-]+?(?=\.)/)?.[0])
+          .filter((lab): lab is string => lab !== undefined),
+      ),
+    ];
+    const lines: string[] = [];
+    for (const lab of labs) {
+      const modules = testModules.filter((m) => path.basename(m.moduleId).startsWith(`${lab}.`));
+      lines.push(...reportLab(lab, modules), "");
+    }
+    for (const error of unhandledErrors) {
+      lines.push(red(`An error outside any test: ${errorText(error).split("\n")[0]}`));
+    }
+    const filters = labs.map((lab) => lab.slice(0, 5)).join(" ");
+    lines.push(dim(`(${seconds} s — full report: npm test -- ${filters} --full)`));
+    console.log(lines.join("\n"));
+  }
+}
+
+function reportLab(lab: string, modules: TestModule[]): string[] {
+  const labId = lab.slice(0, 5);
+  const track = process.env.WORKSHOP_TRACK === "solutions" ? "solutions" : "labs";
+  // The TODO list is the starter's: solutions no longer carry the markers.
+  const todos = todosOf(path.join(repoRoot, "labs", lab));
+  const tests = modules.flatMap((module) => [...module.children.allTests()]);
+  const failures: Failure[] = [];
+  for (const module of modules) {
+    // A test file that could not even load (a syntax error in the lab, a missing export).
+    for (const error of module.errors()) {
+      const message = errorText(error);
+      failures.push({
+        test: `${path.basename(module.moduleId)} (could not load)`,
+        todo: todoBlamedIn(message, labId),
+        message,
+        at: undefined,
+      });
+    }
+  }
+  for (const test of tests) {
+    const result = test.result();
+    if (result.state !== "failed") continue;
+    const error = result.errors?.[0];
+    const message = error ? errorText(error) : "failed";
+    failures.push({
+      test: test.name,
+      todo: todoBlamedIn(message, labId) ?? todosInTitle(test.name)[0],
+      message,
+      at: locationIn(error?.stack),
+    });
+  }
+
+  const status = new Map<number, { status: Status; waitsFor?: number }>();
+  for (const todo of todos) {
+    const titled = tests.filter((test) => todosInTitle(test.name).includes(todo.number));
+    const ran = titled.filter((test) => ["passed", "failed"].includes(test.result().state));
+    if (failures.some((failure) => failure.todo === todo.number)) {
+      status.set(todo.number, { status: "not yet" });
+    } else if (ran.some((test) => test.result().state === "passed")) {
+      status.set(todo.number, { status: "done" });
+    } else if (ran.length > 0) {
+      const blamed = failures
+        .filter((failure) => titled.some((test) => test.name === failure.test))
+        .map((failure) => failure.todo)
+        .filter((n): n is number => n !== undefined);
+      status.set(todo.number, { status: "waits", waitsFor: Math.min(...blamed) });
+    } else {
+      status.set(todo.number, { status: titled.length > 0 ? "not run" : "untested" });
+    }
+  }
+
+  const done = todos.filter((todo) => status.get(todo.number)?.status === "done").length;
+  const folder = `${track}/${lab}`;
+  const lines = [bold(`${labId} · ${folder} · ${done} of ${todos.length} TODOs done`), ""];
+  for (const todo of todos) {
+    const { status: state, waitsFor } = status.get(todo.number) ?? { status: "untested" };
+    const mark =
+      state === "done"
+        ? green("✓")
+        : state === "not yet"
+          ? red("✗")
+          : state === "waits"
+            ? yellow("·")
+            : dim("?");
+    const note =
+      state === "waits"
+        ? dim(`  (not checked until TODO ${waitsFor} passes)`)
+        : state === "not run"
+          ? dim("  (not run)")
+          : state === "untested"
+            ? dim("  (no test names it)")
+            : "";
+    lines.push(`  ${mark} TODO ${todo.number}  ${shorten(todo.text, 70)}${note}`);
+  }
+
+  const next = todos.find((todo) => status.get(todo.number)?.status === "not yet");
+  const orphan = failures.find((failure) => failure.todo === undefined);
+  if (next) {
+    lines.push("", ...describeFailure(lab, track, next, failures));
+  } else if (orphan) {
+    lines.push("", red(`✗ ${orphan.test}`), ...indent(orphan.message));
+    if (orphan.at) lines.push(dim(`  test: ${orphan.at}`));
+  } else if (tests.length > 0 && failures.length === 0) {
+    lines.push("", green(`${labId} passes: every TODO is done.`));
+  } else if (tests.length === 0) {
+    lines.push("", red("No test ran."));
+  }
+  return lines;
+}
+
+function describeFailure(lab: string, track: string, todo: Todo, failures: Failure[]): string[] {
+  const mine = failures.filter((failure) => failure.todo === todo.number);
+  // Prefer a test that is about this TODO over one that only depends on it.
+  const failure =
+    mine.find((f) => todosInTitle(f.test).includes(todo.number)) ?? (mine[0] as Failure);
+  const hint = hintsOf(readmeOf(lab)).find((h) => h.numbers.includes(todo.number));
+  const lines = [
+    `${red(bold(`Next: TODO ${todo.number}`))}  in ${track}/${lab}/${todo.file}:${todo.line}`,
+    ...wrap(todo.text, 96).map((line) => `  ${line}`),
+    "",
+    `  ${red("✗")} ${failure.test}`,
+    ...indent(failure.message, "    "),
+  ];
+  if (failure.at) lines.push(dim(`    test: ${failure.at}`));
+  if (failure.message.startsWith("Test timed out")) {
+    lines.push(
+      dim(
+        "    (it waited for something that never came; if the machine is very busy, run it again)",
+      ),
+    );
+  }
+  if (mine.length > 1)
+    lines.push(dim(`    (${mine.length - 1} more failing test(s) for TODO ${todo.number})`));
+  lines.push(
+    "",
+    hint
+      ? `  Hint: labs/${lab}/README.md line ${hint.line}, "${hint.summary}"`
+      : `  Hint: the steps in labs/${lab}/README.md`,
+  );
+  return lines;
+}
+
+function indent(message: string, prefix = "  "): string[] {
+  const lines = message
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.startsWith("If this is a long-running test"));
+  const shown = lines
+    .slice(0, maxMessageLines)
+    .map((line) => prefix + shorten(line, maxLineLength));
+  if (lines.length > maxMessageLines) shown.push(`${prefix}${dim("…")}`);
+  return shown;
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.slice(0, 4);
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function errorText(error: unknown): string {
+  if (error && typeof error === "object" && "message" in error) {
+    return String((error as { message: unknown }).message);
+  }
+  return String(error);
+}
+
+/** The first stack frame inside test/*.test.ts: the line of the check that failed. */
+function locationIn(stack: string | undefined): string | undefined {
+  const match = stack?.match(/(test\/[\w.-]+\.test\.ts):(\d+)/);
+  return match ? `${match[1]}:${match[2]}` : undefined;
+}
