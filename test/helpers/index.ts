@@ -41,7 +41,9 @@ export { activeTimers, openConnections } from "./resources.ts";
 export {
   expectStalledClientsCut,
   openStalledClient,
+  type PublishRequest,
   type StalledClient,
+  signupRequest,
   trackBufferedBytes,
 } from "./slow-client.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";
