@@ -231,7 +231,10 @@ export function createApp(options: Options) {
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, stats, stop, endStreams } = createApp(options);
-  const server: Server = await listen(app, options.port, options.host, 5);
+  const server: Server = await listen(app, options.port, options.host, 5).catch((error) => {
+    stop(); // its timers: a server that never listened must not keep the process running
+    throw error;
+  });
   const { port } = server.address() as AddressInfo;
   let shutdown: Promise<void> | undefined;
   return {

@@ -206,7 +206,10 @@ export function createApp(options: Options) {
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, stats, stop } = createApp(options);
-  const server: Server = await listen(app, options.port, options.host, 7);
+  const server: Server = await listen(app, options.port, options.host, 7).catch((error) => {
+    stop(); // its timers: a server that never listened must not keep the process running
+    throw error;
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,

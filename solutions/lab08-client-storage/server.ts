@@ -7,6 +7,7 @@ import cors from "cors";
 import express from "express";
 import { encodeEvent } from "./encode-event.ts";
 import { EventHistory, type StoredEvent } from "./event-history.ts";
+import { answerUnroutedRequests, listen, requireJson } from "./http-errors.ts";
 
 export interface Options {
   port: number;
@@ -56,16 +57,6 @@ function frameOf(event: StoredEvent): string {
   return encodeEvent({ event: event.event, data: event.data, id: String(event.id) });
 }
 
-/** The `Allow` header and a JSON 405 for a known path asked with a method it does not take. */
-function onlyMethods(...allowed: string[]) {
-  return (req: express.Request, res: express.Response) => {
-    res.set("Allow", allowed.join(", "));
-    res
-      .status(405)
-      .json({ error: `${req.method} is not allowed here: use ${allowed.join(" or ")}` });
-  };
-}
-
 // #region resume-id
 /**
  * Where a client wants to resume from. EventSource's own reconnects send the header; a page
@@ -87,20 +78,15 @@ export function createApp(options: Options) {
   const history = new EventHistory(options.historySize);
   let slowClientsCut = 0;
 
-  /** Write a frame; a client that stopped reading is cut before its buffer eats our memory.
-   * Returns false once the client is gone. */
-  function send(res: express.Response, frame: string): boolean {
+  /** Write to one client, and cut it if it has stopped reading (lab 02). */
+  function writeOrCut(res: express.Response, frame: string) {
+    if (res.destroyed) return;
     res.write(frame);
     if (res.writableLength > options.maxBufferedBytes) {
       slowClientsCut += 1;
-      console.log(
-        `lab08: cut a client that stopped reading (${res.writableLength} bytes waiting; it can resume later)`,
-      );
-      streams.delete(res);
-      res.destroy();
-      return false;
+      console.warn(`cut a client that stopped reading (${res.writableLength} bytes unread)`);
+      res.destroy(); // it reconnects with Last-Event-ID and gets what it missed from the history
     }
-    return true;
   }
 
   /** Every item gets the next id and a place in the history before anyone sees it. */
@@ -109,7 +95,7 @@ export function createApp(options: Options) {
     const stored = history.add({ event: "news", data: JSON.stringify(data) });
     // Serialized once, the same string for every client.
     const frame = frameOf(stored);
-    for (const res of streams) send(res, frame);
+    for (const res of streams) writeOrCut(res, frame);
     return stored.id;
   }
 
@@ -154,27 +140,17 @@ export function createApp(options: Options) {
       // The page cannot fill its store without a gap: it should start over with what follows.
       // JSON.stringify escapes anything odd in the id; slice keeps a 10 KB id out of the reply.
       const data = JSON.stringify({ reason: resume.reason, lastEventId: lastEventId.slice(0, 40) });
-      if (!send(res, encodeEvent({ event: "reset", data }))) return;
+      writeOrCut(res, encodeEvent({ event: "reset", data }));
     }
-    if (resume.kind !== "fresh")
-      for (const event of resume.events) if (!send(res, frameOf(event))) return;
+    if (resume.kind !== "fresh") for (const event of resume.events) writeOrCut(res, frameOf(event));
     // #endregion
 
     streams.add(res);
     res.on("close", () => streams.delete(res));
   });
-  app.all("/stream", onlyMethods("GET", "HEAD"));
 
-  app.post("/news", (req, res, next) => {
-    // A JSON body needs a CORS preflight from a foreign page, which the allowlist refuses.
-    // A form or text/plain POST does not: without this check any page could publish (CSRF).
-    if (!req.is("application/json")) {
-      res.status(415).json({ error: "send Content-Type: application/json" });
-      return;
-    }
-    next();
-  });
-  app.post("/news", express.json({ limit: options.maxBodyBytes }), (req, res) => {
+  // Only JSON publishes: a form or text/plain POST from a foreign page needs no preflight (CSRF).
+  app.post("/news", requireJson, express.json({ limit: options.maxBodyBytes }), (req, res) => {
     const title: unknown = req.body?.title;
     if (typeof title !== "string" || title.trim() === "") {
       res.status(400).json({ error: 'send JSON like {"title": "…"}: a non-empty string' });
@@ -187,11 +163,9 @@ export function createApp(options: Options) {
     const id = publish(title);
     res.status(202).json({ id, delivered: streams.size });
   });
-  app.all("/news", onlyMethods("POST"));
 
-  app.use((_req, res) => {
-    res.status(404).json({ error: "not found: try GET /stream or POST /news" });
-  });
+  // Wrong method on a known path: 405 + Allow; unknown path: 404. JSON, not Express's HTML.
+  app.use(answerUnroutedRequests(app));
 
   app.use(
     (
@@ -224,22 +198,10 @@ export function createApp(options: Options) {
 export async function startServer(overrides: Partial<Options> = {}) {
   const options = { ...defaults, ...overrides };
   const { app, publish, stats, stop } = createApp(options);
-  let server: Server;
-  try {
-    server = await new Promise((resolve, reject) => {
-      const listening = app.listen(options.port, options.host, (error?: Error) =>
-        error ? reject(error) : resolve(listening),
-      );
-    });
-  } catch (error) {
-    stop();
-    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new Error(
-        `port ${options.port} is in use — stop the other server or pick another: PORT=9090 npm run lab -- 8`,
-      );
-    }
+  const server: Server = await listen(app, options.port, options.host, 8).catch((error) => {
+    stop(); // its timers: a server that never listened must not keep the process running
     throw error;
-  }
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,

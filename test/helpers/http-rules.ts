@@ -4,6 +4,7 @@ import http from "node:http";
 import { expect } from "vitest";
 import { onCleanup } from "./cleanup.ts";
 import { importLab } from "./lab-server.ts";
+import { activeTimers } from "./resources.ts";
 
 export interface PlainResponse {
   status: number;
@@ -140,11 +141,16 @@ export async function expectHeadAnswersAtOnce(
   expect(clients(), "a HEAD request is not a client: stats().clients should stay 0").toBe(0);
 }
 
-/** startServer on a port that is taken rejects with a message that says what to do. */
+/**
+ * startServer on a port that is taken rejects with a message that says what to do, and leaves
+ * no timer behind: a ticker createApp started and nobody stops would keep the process running
+ * after the error (a student's terminal that neither serves nor exits).
+ */
 export async function expectPortInUseMessage(lab: string, labNumber: number, takenPort: number) {
   const { startServer } = await importLab<{
     startServer(options: object): Promise<{ close(): Promise<void> }>;
   }>(lab);
+  const timersBefore = activeTimers();
   const attempt = startServer({ port: takenPort, host: "127.0.0.1", intervalMs: 60_000 });
   // If it somehow started, stop it after the test.
   attempt.then((running) => onCleanup(() => running.close())).catch(() => {});
@@ -159,6 +165,10 @@ export async function expectPortInUseMessage(lab: string, labNumber: number, tak
   ).toBe(
     `port ${takenPort} is in use — stop the other server or pick another: PORT=${takenPort === 9090 ? 9091 : 9090} npm run lab -- ${labNumber}`,
   );
+  expect(
+    activeTimers() - timersBefore,
+    `lab${String(labNumber).padStart(2, "0")}: startServer rejected (port in use) but left timers running, which keep the process alive: when listen() rejects, stop() what createApp started, then rethrow`,
+  ).toBe(0);
 }
 
 /** What a page on another site can send without a preflight: a "simple" cross-site POST. */

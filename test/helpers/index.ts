@@ -47,7 +47,9 @@ export { activeTimers, openConnections, trackIntervals } from "./resources.ts";
 export {
   expectStalledClientsCut,
   openStalledClient,
+  type PublishRequest,
   type StalledClient,
+  signupRequest,
   trackBufferedBytes,
 } from "./slow-client.ts";
 export { connect, type ReceivedEvent, type SseClient } from "./sse-client.ts";

@@ -71,17 +71,36 @@ export function trackBufferedBytes(server: Server): () => number {
   };
 }
 
+/** The request that publishes one event, and the event type the stream gives it. */
+export interface PublishRequest {
+  /** A POST path that takes JSON and answers 202, e.g. "/signup". */
+  path: string;
+  /** The type of the event it publishes, e.g. "signup". */
+  eventType: string;
+  /** The JSON body that carries `text` (about 30 KB: the lab's length limit must allow it). */
+  body(text: string): string;
+}
+
+/** Lab 02's POST /signup {"name": …}, which labs 02–07 keep. */
+export const signupRequest: PublishRequest = {
+  path: "/signup",
+  eventType: "signup",
+  body: (name) => JSON.stringify({ name }),
+};
+
 /**
- * The slow-client rule (maxBufferedBytes) on a lab with POST /signup: three clients that never
- * read and one that does, then large signups until the server has cut the three. Checks that
- * the cut is counted in stats().slowClientsCut, that the bytes the server buffered for its
- * clients stayed under 4 × (cap + one frame), and that the reader got every signup.
- * `signupTodo` names the TODO that writes POST /signup, blamed if it does not answer 202.
+ * The slow-client rule (maxBufferedBytes) on a lab with a publish endpoint (POST /signup unless
+ * `publish` says otherwise): three clients that never read and one that does, then large
+ * events until the server has cut the three. Checks that the cut is counted in
+ * stats().slowClientsCut, that the bytes the server buffered for its clients stayed under
+ * 4 × (cap + one frame), and that the reader got every event.
+ * `signupTodo` names the TODO that writes the publish endpoint, blamed if it does not answer 202.
  */
 export async function expectStalledClientsCut(
   lab: string,
   labOptions: Record<string, unknown> = {},
   signupTodo = "",
+  publish: PublishRequest = signupRequest,
 ): Promise<void> {
   const prefix = lab.slice(0, 5);
   // A cap far below the classroom's 256 KB, and events close to it (a cut happens after the
@@ -103,7 +122,7 @@ export async function expectStalledClientsCut(
     `${prefix}: stats() should count the clients cut for not reading: { clients, slowClientsCut: 0 }`,
   ).toBe(0);
   const buffered = trackBufferedBytes(server);
-  const reader = connect(`${url}/stream`, { eventTypes: ["signup"] });
+  const reader = connect(`${url}/stream`, { eventTypes: [publish.eventType] });
   await reader.waitForOpen(`${prefix}: a reading client should connect`);
   await Promise.all([1, 2, 3].map(() => openStalledClient(url)));
   await waitFor(() => stats().clients === 4, {
@@ -118,31 +137,31 @@ export async function expectStalledClientsCut(
   let mostBuffered = 0;
   let frameBytes = 0;
   const signup = async () => {
-    const response = await sendRequest(`${url}/signup`, {
+    const response = await sendRequest(`${url}${publish.path}`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ name }),
+      body: publish.body(name),
       agent,
     });
     expect(
       response.status,
-      `${prefix}${signupTodo ? ` ${signupTodo}` : ""}: POST /signup should publish and answer 202 (this check publishes with it) — signup ${sent + 1} got ${response.status} ${response.text.slice(0, 80)}`,
+      `${prefix}${signupTodo ? ` ${signupTodo}` : ""}: POST ${publish.path} should publish and answer 202 (this check publishes with it) — request ${sent + 1} got ${response.status} ${response.text.slice(0, 80)}`,
     ).toBe(202);
     sent += 1;
     mostBuffered = Math.max(mostBuffered, buffered());
   };
   await signup();
-  await reader.waitForEvents(1, `${prefix}: the reader should get the first signup`, {
-    type: "signup",
+  await reader.waitForEvents(1, `${prefix}: the reader should get the first ${publish.eventType}`, {
+    type: publish.eventType,
   });
   // What one signup frame weighs on the wire, measured on what the reader got.
-  frameBytes = (reader.data("signup")[0]?.length ?? 0) + 100;
+  frameBytes = (reader.data(publish.eventType)[0]?.length ?? 0) + 100;
   // Signups until all three stalled clients are cut (or 16 MB went out), then 50 more.
   const limit = Math.ceil((16 * 1024 * 1024) / frameBytes);
   while (stats().slowClientsCut !== 3 && sent < limit) await signup();
   expect(
     stats().slowClientsCut,
-    `${prefix}: after ${sent} signups of about ${frameBytes} bytes, the 3 stalled clients should be cut`,
+    `${prefix}: after ${sent} events of about ${frameBytes} bytes, the 3 stalled clients should be cut`,
   ).toBe(3);
   for (let i = 0; i < 50; i++) await signup();
 
@@ -154,9 +173,9 @@ export async function expectStalledClientsCut(
   ).toBeLessThan(bound);
   expect(stats().slowClientsCut, `${prefix}: the reading client must never be cut`).toBe(3);
   expect(stats().clients, `${prefix}: the reading client is still connected`).toBe(1);
-  await reader.waitForEvents(sent, `${prefix}: the reading client should get every signup`, {
-    type: "signup",
+  await reader.waitForEvents(sent, `${prefix}: the reading client should get every event`, {
+    type: publish.eventType,
     timeoutMs: 5000,
   });
-  expect(reader.data("signup")).toHaveLength(sent);
+  expect(reader.data(publish.eventType)).toHaveLength(sent);
 }
