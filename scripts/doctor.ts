@@ -1,4 +1,4 @@
-// npm run doctor    is this machine ready for the workshop? Node's version, the three system
+// npm run doctor    is this machine ready for the workshop? Node's version, the system
 //                   programs the labs run for real (and their versions), the workshop's ports.
 // Each problem comes with the command that fixes it. Exit code 1 if anything is wrong.
 import { spawnSync } from "node:child_process";
@@ -6,6 +6,7 @@ import { findChromium } from "../tools/chromium.ts";
 import { acceptsConnections } from "../tools/free-port.ts";
 import { findNginx } from "../tools/nginx-process.ts";
 import { findRedisServer } from "../tools/redis-process.ts";
+import { findOpenssl } from "../tools/tls-cert.ts";
 
 const problems: string[] = [];
 const ok = (what: string) => console.log(`  ✓ ${what}`);
@@ -25,9 +26,10 @@ else
 
 console.log("Programs");
 const programs: [string, () => string, string[], string][] = [
-  ["nginx (labs 04–06)", findNginx, ["-v"], "NGINX_BIN"],
+  ["nginx (labs 04–07, 10, 11)", findNginx, ["-v"], "NGINX_BIN"],
   ["redis-server (lab 06)", findRedisServer, ["--version"], "REDIS_SERVER_BIN"],
   ["Chromium (page tests, slides)", findChromium, ["--version"], "CHROME_PATH"],
+  ["openssl (lab 07's certificate)", findOpenssl, ["version"], "OPENSSL_BIN"],
 ];
 for (const [name, find, versionArgs] of programs) {
   try {

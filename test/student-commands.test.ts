@@ -150,7 +150,7 @@ describe("doctor", () => {
     const port = (busy.address() as net.AddressInfo).port;
     const { code, output } = run("doctor", [], repoRoot, { WORKSHOP_DOCTOR_PORTS: String(port) });
     expect(output).toContain(`✓ Node ${process.version}`);
-    expect(output).toMatch(/nginx \(labs 04–06\)/);
+    expect(output).toMatch(/nginx \(labs 04–07, 10, 11\)/);
     expect(output).toContain(`✗ port ${port}`);
     expect(output).toMatch(/fix: see what holds it: (lsof -i|netstat -ano)/);
     expect(code, "a problem makes doctor exit 1").toBe(1);

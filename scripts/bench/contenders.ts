@@ -23,7 +23,7 @@ export type ContenderName = (typeof contenderNames)[number];
 export const framing: Record<ContenderName, string> = {
   "lab09-express": "data: <payload>\\n\\n (HTTP chunked)",
   "raw-http": "data: <payload>\\n\\n (HTTP chunked)",
-  "better-sse": "id: <seq>\\nevent: message\\ndata: <payload>\\n\\n (HTTP chunked)",
+  "better-sse": "id:<seq>\\nevent:message\\ndata:<payload>\\n\\n (HTTP chunked)",
   ws: "WebSocket text frame",
 };
 
@@ -81,6 +81,8 @@ async function rawHttp(): Promise<Contender> {
   const streams = new Set<http.ServerResponse>();
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+    // writeHead only stages the headers; without a flush they wait for the first event.
+    res.flushHeaders();
     res.socket?.setNoDelay(true);
     streams.add(res);
     res.on("close", () => streams.delete(res));

@@ -44,7 +44,7 @@ function onPayload(client: Client, text: string) {
   }
 }
 
-/** An SSE client with the least work per event: split blocks, read the data line. */
+/** An SSE client with the least work per event: split blocks, read the data line (payloads are one line). */
 function openSse(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const request = http.get({ host: "127.0.0.1", port, path: "/stream", agent: false });
@@ -60,8 +60,12 @@ function openSse(port: number): Promise<void> {
         while (end >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const data = block.indexOf("data: ");
-          if (data >= 0) onPayload(client, block.slice(data + 6));
+          // `data:` with or without the one optional space (better-sse writes none).
+          const data = block.indexOf("data:");
+          if (data >= 0) {
+            const start = block[data + 5] === " " ? data + 6 : data + 5;
+            onPayload(client, block.slice(start));
+          }
           end = buffer.indexOf("\n\n");
         }
       });

@@ -4,7 +4,19 @@ import type { ContenderName } from "./contenders.ts";
 export type ServerCommand =
   | { type: "memory" }
   | { type: "run"; mode: "paced"; count: number; ratePerSecond: number; payloadBytes: number }
-  | { type: "run"; mode: "burst"; count: number; perTurn: number; payloadBytes: number }
+  | {
+      type: "run";
+      mode: "burst";
+      count: number;
+      perTurn: number;
+      payloadBytes: number;
+      /**
+       * Wait while more than this many bytes are queued in the server's sockets: the fastest
+       * pace the receivers can take, instead of a backlog that only measures memory.
+       * Absent: never wait (the paused-client run, where the backlog is the point).
+       */
+      maxQueuedBytes?: number;
+    }
   | { type: "close" };
 
 export interface ServerMemory {

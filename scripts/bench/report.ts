@@ -1,5 +1,5 @@
 // Turn results.json into what a class reads: a Markdown table and three SVG bar charts.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ConfigResult, PausedResult } from "./run.ts";
 
@@ -31,57 +31,40 @@ interface Bar {
   label: string;
 }
 
-/** Grouped vertical bars, text large enough to read on a projected slide. */
-function barChart(options: {
-  title: string;
-  unit: string;
-  groups: { label: string; bars: Bar[] }[];
-}) {
+/**
+ * Grouped horizontal bars, one row per contender, with text big enough for the back row of a
+ * classroom (30 px and up on a 1280×720 slide). No title inside: the slide's heading is it.
+ */
+function barChart(options: { groups: { label: string; bars: Bar[] }[] }) {
   const width = 1280;
-  const height = 720;
-  const left = 120;
-  const right = 40;
-  const top = 150;
-  const bottom = 110;
-  const plotHeight = height - top - bottom;
+  const rows = options.groups.reduce((sum, group) => sum + group.bars.length + 1, 0);
+  const rowHeight = Math.min(64, Math.floor(700 / rows));
+  const height = rows * rowHeight + 20;
+  const nameWidth = 250;
+  const labelWidth = 170;
+  const barArea = width - nameWidth - labelWidth - 40;
   const max = Math.max(
     1e-9,
     ...options.groups.flatMap((group) => group.bars.map((bar) => bar.value)),
   );
-  const groupWidth = (width - left - right) / options.groups.length;
-  const names = [...new Set(options.groups.flatMap((group) => group.bars.map((bar) => bar.name)))];
-  const barWidth = (groupWidth * 0.8) / names.length;
   const parts: string[] = [];
-  parts.push(
-    `<text x="${left}" y="50" font-size="34" font-weight="bold">${options.title}</text>`,
-    `<text x="${left}" y="92" font-size="28" fill="#444">${options.unit}</text>`,
-  );
-  names.forEach((name, i) => {
-    const x = left + i * 270;
+  let y = 10;
+  for (const group of options.groups) {
     parts.push(
-      `<rect x="${x}" y="${height - 52}" width="28" height="28" fill="${colors[name] ?? "#888"}"/>`,
-      `<text x="${x + 38}" y="${height - 28}" font-size="28">${name}</text>`,
+      `<text x="20" y="${y + rowHeight * 0.72}" font-size="32" font-weight="bold">${group.label}</text>`,
     );
-  });
-  parts.push(
-    `<line x1="${left}" y1="${top + plotHeight}" x2="${width - right}" y2="${top + plotHeight}" stroke="#222" stroke-width="2"/>`,
-  );
-  options.groups.forEach((group, g) => {
-    const groupX = left + g * groupWidth + groupWidth * 0.1;
-    group.bars.forEach((bar) => {
-      const i = names.indexOf(bar.name);
-      const h = (bar.value / max) * (plotHeight - 40);
-      const x = groupX + i * barWidth;
-      const y = top + plotHeight - h;
+    y += rowHeight;
+    for (const bar of group.bars) {
+      const w = Math.max(2, (bar.value / max) * barArea);
+      const middle = y + rowHeight * 0.7;
       parts.push(
-        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barWidth - 6).toFixed(1)}" height="${h.toFixed(1)}" fill="${colors[bar.name] ?? "#888"}"/>`,
-        `<text x="${(x + (barWidth - 6) / 2).toFixed(1)}" y="${(y - 10).toFixed(1)}" font-size="24" text-anchor="middle">${bar.label}</text>`,
+        `<text x="${nameWidth}" y="${middle}" font-size="30" text-anchor="end">${bar.name}</text>`,
+        `<rect x="${nameWidth + 16}" y="${y + rowHeight * 0.15}" width="${w.toFixed(1)}" height="${(rowHeight * 0.7).toFixed(1)}" fill="${colors[bar.name] ?? "#888"}"/>`,
+        `<text x="${(nameWidth + 28 + w).toFixed(1)}" y="${middle}" font-size="30">${bar.label}</text>`,
       );
-    });
-    parts.push(
-      `<text x="${(left + g * groupWidth + groupWidth / 2).toFixed(1)}" y="${top + plotHeight + 40}" font-size="28" text-anchor="middle">${group.label}</text>`,
-    );
-  });
+      y += rowHeight;
+    }
+  }
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">\n<rect width="${width}" height="${height}" fill="#fff"/>\n${parts.join("\n")}\n</svg>\n`;
 }
 
@@ -177,29 +160,34 @@ export function writeReport(results: Results, out: string) {
   const payload = Math.min(...results.configs.map((config) => config.payloadBytes));
   const counts = [...new Set(results.configs.map((config) => config.clients))];
   const contenders = [...new Set(results.configs.map((config) => config.contender))];
-  const grouped = (pick: (config: ConfigResult) => number, label: (value: number) => string) =>
+  const grouped = (
+    pick: (config: ConfigResult) => number,
+    label: (value: number) => string,
+    floor: (config: ConfigResult) => boolean = () => false,
+  ) =>
     counts.map((clients) => ({
       label: `${clients} clients`,
       bars: contenders.flatMap((contender) => {
         const config = find(results, contender, clients, payload);
-        return config ? [{ name: contender, value: pick(config), label: label(pick(config)) }] : [];
+        if (!config) return [];
+        // A star: the load generator's core was full, so the bar is a floor.
+        const star = floor(config) ? "*" : "";
+        return [{ name: contender, value: pick(config), label: `${label(pick(config))}${star}` }];
       }),
     }));
   const largest = Math.max(...counts);
   const charts: Record<string, string> = {
     "throughput.svg": barChart({
-      title: `Delivered events per second (${payload} B, burst)`,
-      unit: "higher is better · measured at the receivers",
-      groups: grouped((config) => config.burst.deliveredPerSecond, thousands),
+      groups: grouped(
+        (config) => config.burst.deliveredPerSecond,
+        thousands,
+        (config) => config.burst.generatorBound,
+      ),
     }),
     "latency.svg": barChart({
-      title: `p99 latency at ${results.configs[0]?.paced ? "a steady rate" : ""} (${payload} B)`,
-      unit: "ms, lower is better · send time to arrival, every client",
       groups: grouped((config) => config.paced.load.latency.p99, ms),
     }),
     "memory.svg": barChart({
-      title: `Server memory per idle connection (${largest} clients)`,
-      unit: "KB, lower is better · after garbage collection",
       groups: ["RSS", "heap"].map((kind) => ({
         label: kind,
         bars: contenders.flatMap((contender) => {
@@ -220,4 +208,11 @@ export function writeReport(results: Results, out: string) {
     files.push(file);
   }
   return { markdown, files };
+}
+
+// `npx tsx scripts/bench/report.ts [docs/bench]` redraws the table and charts from results.json.
+if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
+  const out = path.resolve(process.argv[2] ?? "docs/bench");
+  const results = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as Results;
+  console.log(writeReport(results, out).files.join("\n"));
 }

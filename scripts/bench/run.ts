@@ -39,7 +39,7 @@ const settings = {
   /** Burst run: deliveries to aim for (broadcasts × clients), for throughput. */
   burstDeliveries: Number(option("deliveries") ?? (quick ? 100_000 : 300_000)),
   /** Paused-client run: MB broadcast while one client never reads. */
-  pausedMegabytes: Number(option("paused-mb") ?? (quick ? 8 : 32)),
+  pausedMegabytes: Number(option("paused-mb") ?? (quick ? 8 : 16)),
   track: option("track") ?? "solutions",
   out: path.resolve(root, option("out") ?? "docs/bench"),
 };
@@ -140,6 +140,17 @@ async function measure(contender: ContenderName, clients: number): Promise<Confi
       heapPerConnectionSecondHalf: (full.heapUsed - halfway.heapUsed) / (clients - half),
     };
 
+    // Warm-up, not measured: the first broadcasts pay for JIT compilation on both sides.
+    await load.ask({ type: "expect", sent: 20 });
+    await server.ask({
+      type: "run",
+      mode: "paced",
+      count: 20,
+      ratePerSecond: 200,
+      payloadBytes: 128,
+    });
+    await load.ask({ type: "collect" });
+
     const results: ConfigResult[] = [];
     for (const payloadBytes of settings.payloads) {
       progress(`${contender} N=${clients} ${payloadBytes} B`);
@@ -163,6 +174,8 @@ async function measure(contender: ContenderName, clients: number): Promise<Confi
         count,
         perTurn: 4,
         payloadBytes,
+        // Same for every contender, and far below lab 09's per-client cap (1 MB here).
+        maxQueuedBytes: 8 * 1024 * 1024,
       });
       const burstLoad = await load.ask<LoadResult>({ type: "collect" });
 
@@ -216,11 +229,12 @@ async function measurePaused(contender: ContenderName): Promise<PausedResult> {
     const payloadBytes = 1024;
     const count = Math.round((settings.pausedMegabytes * 1024 * 1024) / payloadBytes);
     await load.ask({ type: "expect", sent: count });
+    // Paced so that the ten readers keep up easily: only the paused client falls behind.
     const run = await server.ask<ServerRunResult>({
       type: "run",
-      mode: "burst",
+      mode: "paced",
       count,
-      perTurn: 4,
+      ratePerSecond: 2500,
       payloadBytes,
     });
     const others = await load.ask<LoadResult>({ type: "collect" });

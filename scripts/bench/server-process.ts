@@ -54,10 +54,16 @@ async function run(command: Extract<ServerCommand, { type: "run" }>): Promise<Se
   } else {
     // As fast as the server can: a few broadcasts per turn of the event loop, so sockets
     // get written between turns (Node sends a turn's writes together, on the next tick).
+    const limit = command.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
     while (seq < command.count) {
       for (let i = 0; i < command.perTurn && seq < command.count; i++) send();
       await new Promise((resolve) => setImmediate(resolve));
-      maxBuffered = Math.max(maxBuffered, bufferedBytes());
+      let queued = bufferedBytes();
+      maxBuffered = Math.max(maxBuffered, queued);
+      while (queued > limit) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        queued = bufferedBytes();
+      }
     }
   }
   // Let the last writes leave before reading the clock.
