@@ -52,7 +52,10 @@ function learnBullets(readme: string): string[] {
   return bullets.map((bullet) =>
     bullet
       .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-      .replace(/[`*]/g, "")
+      // Emphasis marks go, but a `*` inside a code span is text (lab 10: "never `*`").
+      .split(/(`[^`]*`)/)
+      .map((part) => (part.startsWith("`") ? part.slice(1, -1) : part.replace(/\*/g, "")))
+      .join("")
       .replace(/\s+/g, " ")
       .trim(),
   );

@@ -235,7 +235,7 @@ describe("lab06 — the Redis broker", () => {
     );
   });
 
-  test('TODO 5 · an id Redis never gave out gets reset "unknown id", a trimmed one "too old"', async () => {
+  test('TODO 5 · an id Redis never gave out gets reset "unknown id", a trimmed one "too old", a non-id "malformed id"', async () => {
     const redis = await startRedis();
     const broker = await redisBroker(redis.url, { maxLength: 10 });
     const first = await broker.publish({ data: "event 1" });
@@ -254,11 +254,11 @@ describe("lab06 — the Redis broker", () => {
     }
     expect(
       reasons,
-      `lab06 TODO 5: the reset's reason tells the client why: "too old" only when the id is older than the oldest event kept, "unknown id" for an id this stream never held — got ${JSON.stringify(reasons)}`,
+      `lab06 TODO 5: the reset's reason tells the client why: "too old" only when the id is older than the oldest event kept, "unknown id" for a stream id this stream never held, "malformed id" for one that is no stream id at all — got ${JSON.stringify(reasons)}`,
     ).toEqual({
       "trimmed by MAXLEN": "too old",
       "from the future": "unknown id",
-      "not a stream id": "unknown id",
+      "not a stream id": "malformed id",
     });
   });
 

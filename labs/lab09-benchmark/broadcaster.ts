@@ -71,12 +71,12 @@ export class Broadcaster {
   #remove(client: BroadcastClient) {
     this.#clients.delete(client);
   }
+  // #endregion
 
   #stopHeartbeat() {
     clearInterval(this.#heartbeatTimer);
     this.#heartbeatTimer = undefined;
   }
-  // #endregion
 
   stats() {
     let bufferedBytes = 0;

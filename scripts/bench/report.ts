@@ -35,7 +35,7 @@ interface Bar {
  * Grouped horizontal bars, one row per contender, with text big enough for the back row of a
  * classroom (30 px and up on a 1280×720 slide). No title inside: the slide's heading is it.
  */
-function barChart(options: { groups: { label: string; bars: Bar[] }[] }) {
+function barChart(options: { title: string; groups: { label: string; bars: Bar[] }[] }) {
   const width = 1280;
   const rows = options.groups.reduce((sum, group) => sum + group.bars.length + 1, 0);
   const rowHeight = Math.min(64, Math.floor(700 / rows));
@@ -65,7 +65,8 @@ function barChart(options: { groups: { label: string; bars: Bar[] }[] }) {
       y += rowHeight;
     }
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">\n<rect width="${width}" height="${height}" fill="#fff"/>\n${parts.join("\n")}\n</svg>\n`;
+  // <title> is for screen readers only: never drawn, so it does not repeat the slide's heading.
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" font-family="system-ui, sans-serif">\n<title>${options.title}</title>\n<rect width="${width}" height="${height}" fill="#fff"/>\n${parts.join("\n")}\n</svg>\n`;
 }
 
 function find(results: Results, contender: string, clients: number, payloadBytes: number) {
@@ -178,6 +179,7 @@ export function writeReport(results: Results, out: string) {
   const largest = Math.max(...counts);
   const charts: Record<string, string> = {
     "throughput.svg": barChart({
+      title: `Delivered events per second, ${payload} B payload, as fast as receivers take them`,
       groups: grouped(
         (config) => config.burst.deliveredPerSecond,
         thousands,
@@ -185,9 +187,11 @@ export function writeReport(results: Results, out: string) {
       ),
     }),
     "latency.svg": barChart({
+      title: `p99 latency in ms at a steady rate, ${payload} B payload`,
       groups: grouped((config) => config.paced.load.latency.p99, ms),
     }),
     "memory.svg": barChart({
+      title: `Server memory per idle connection in KB, ${largest} clients`,
       groups: ["RSS", "heap"].map((kind) => ({
         label: kind,
         bars: contenders.flatMap((contender) => {

@@ -35,9 +35,9 @@ const settings = {
   payloads: list("payloads", quick ? "128" : "128,1024").map(Number),
   /** Paced run: broadcasts per second, and how many, for latency. */
   pacedRate: Number(option("rate") ?? 10),
-  pacedCount: Number(option("paced") ?? (quick ? 20 : 50)),
+  pacedCount: Number(option("paced") ?? (quick ? 20 : 30)),
   /** Burst run: deliveries to aim for (broadcasts × clients), for throughput. */
-  burstDeliveries: Number(option("deliveries") ?? (quick ? 100_000 : 300_000)),
+  burstDeliveries: Number(option("deliveries") ?? (quick ? 100_000 : 200_000)),
   /** Paused-client run: MB broadcast while one client never reads. */
   pausedMegabytes: Number(option("paused-mb") ?? (quick ? 8 : 16)),
   track: option("track") ?? "solutions",

@@ -52,9 +52,8 @@ export class Broadcaster {
     client.write(bytes);
     if (client.writableLength > this.#options.maxBufferedBytes) {
       this.#slowClientsCut += 1;
-      this.#options.log?.(
-        `cut a client that stopped reading: ${client.writableLength} bytes waiting (cap ${this.#options.maxBufferedBytes})`,
-      );
+      const waiting = client.writableLength;
+      this.#options.log?.(`cut a client that stopped reading: ${waiting} bytes waiting`);
       client.destroy();
     }
   }
@@ -79,12 +78,12 @@ export class Broadcaster {
     this.#clients.delete(client);
     if (this.#clients.size === 0) this.#stopHeartbeat();
   }
+  // #endregion
 
   #stopHeartbeat() {
     clearInterval(this.#heartbeatTimer);
     this.#heartbeatTimer = undefined;
   }
-  // #endregion
 
   stats() {
     let bufferedBytes = 0;
