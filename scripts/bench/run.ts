@@ -1,5 +1,5 @@
 // npm run bench              SSE vs WebSocket, measured at the receivers (about 5 minutes)
-// npm run bench -- --quick   a smaller run for class (under a minute)
+// npm run bench -- --quick   a smaller run for class (about a minute)
 //
 // For each contender and each client count, three processes: the runner (this file), a
 // server (pinned to core 0 where `taskset` exists) and one load generator holding every
@@ -35,11 +35,11 @@ const settings = {
   payloads: list("payloads", quick ? "128" : "128,1024").map(Number),
   /** Paced run: broadcasts per second, and how many, for latency. */
   pacedRate: Number(option("rate") ?? 10),
-  pacedCount: Number(option("paced") ?? (quick ? 20 : 30)),
+  pacedCount: Number(option("paced") ?? (quick ? 10 : 30)),
   /** Burst run: deliveries to aim for (broadcasts × clients), for throughput. */
-  burstDeliveries: Number(option("deliveries") ?? (quick ? 100_000 : 200_000)),
+  burstDeliveries: Number(option("deliveries") ?? (quick ? 50_000 : 200_000)),
   /** Paused-client run: MB broadcast while one client never reads. */
-  pausedMegabytes: Number(option("paused-mb") ?? (quick ? 8 : 16)),
+  pausedMegabytes: Number(option("paused-mb") ?? (quick ? 4 : 16)),
   track: option("track") ?? "solutions",
   out: path.resolve(root, option("out") ?? "docs/bench"),
 };
