@@ -54,6 +54,16 @@ describe("verify's curriculum guards", () => {
     ]);
   });
 
+  test("a TODO no test title puts itself under is reported (the checklist would show it as '?')", () => {
+    const root = copyOfLabs03And04();
+    edit(path.join(root, "test", `${labs[1]}.test.ts`), (text) =>
+      text.replaceAll('test("TODO 3 · ', 'test("'),
+    );
+    expect(checkHints(root).map((p) => p.message)).toEqual([
+      expect.stringMatching(/^TODO 3 \(nginx\.conf\.template:\d+\) is the subject of no test/),
+    ]);
+  });
+
   test("a fix in lab 03's solution that lab 04's starter lacks is reported", () => {
     const root = copyOfLabs03And04();
     edit(path.join(root, "solutions", labs[0] ?? "", "event-history.ts"), (text) =>

@@ -181,7 +181,7 @@ describe("lab06 — the Redis broker", () => {
     });
   });
 
-  test("TODO 3 · an event published on one instance reaches the subscribers of another, with a stream id", async () => {
+  test("TODO 1, 3 · an event published on one instance reaches the subscribers of another, with a stream id", async () => {
     const redis = await startRedis();
     const [a, b] = [await redisBroker(redis.url), await redisBroker(redis.url)];
     const [seenOnA, seenOnB] = [record(a), record(b)];
@@ -543,7 +543,7 @@ const clusterTimeoutMs = 30_000;
 
 describe("lab06 — two instances behind nginx, one Redis", () => {
   test(
-    "TODO 3 · 500 events published on either instance reach all 20 clients, in order, exactly once",
+    "TODO 1, 3 · 500 events published on either instance reach all 20 clients, in order, exactly once",
     async () => {
       const { nginx, clients } = await startCluster();
       const onA = clients.filter((client) => instanceOf(client) === "a").length;

@@ -48,7 +48,7 @@ async function verdictOf(page: BrowserPage, todo: string): Promise<PageVerdict> 
 
 describe("lab07 — eight streams from one page, in Chromium", () => {
   test(
-    "TODO 3 · over HTTP/1.1 (the app, direct) 6 of 8 streams open and a fetch to that origin stalls (TODO 4)",
+    "TODO 3, 4 · over HTTP/1.1 (the app, direct) 6 of 8 streams open and a fetch to that origin stalls",
     async () => {
       const client = await serveClient(lab);
       const app = await startLab(lab, { corsOrigins: [client.origin], intervalMs: 200 });
@@ -94,7 +94,7 @@ describe("lab07 — eight streams from one page, in Chromium", () => {
   );
 
   test(
-    "TODO 1 · over h2 through nginx all 8 streams open, the fetch answers, and the page says h2 (TODO 3, TODO 4)",
+    "TODO 1, 3, 4 · over h2 through nginx all 8 streams open, the fetch answers, and the page says h2",
     async () => {
       const client = await serveClient(lab);
       const app = await startLab(lab, { corsOrigins: [client.origin], intervalMs: 200 });

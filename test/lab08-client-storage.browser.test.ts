@@ -156,7 +156,7 @@ async function waitForFromStream(tab: BrowserPage, count: number, message: strin
 }
 
 describe("lab08 — the page in Chromium, one profile across visits", () => {
-  test("TODO 1–4 · reopened after 5 more were published, the page shows its 5 stored items, resumes from id 5 and ends with 1..10; the server restarts with 15 and the page ends with 1..15, none twice", {
+  test("TODO 1, 2, 3, 4 · reopened after 5 more were published, the page shows its 5 stored items, resumes from id 5 and ends with 1..10; the server restarts with 15 and the page ends with 1..15, none twice", {
     timeout: 25_000,
   }, async () => {
     const client = await serveClient(lab);
@@ -232,7 +232,7 @@ describe("lab08 — the page in Chromium, one profile across visits", () => {
     );
   });
 
-  test("TODO 3 · TODO 5 · with the server down the reopened page shows what it stored, says offline, and keeps trying when its stream is CLOSED", async () => {
+  test("TODO 3, 5 · with the server down the reopened page shows what it stored, says offline, and keeps trying when its stream is CLOSED", async () => {
     const client = await serveClient(lab);
     const news = await startNews(client, headlines(1, 5));
     const first = await firstVisit(client, news.url, 5);

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { diffLines } from "diff";
-import { hintsOf, labFiles, labNames, startsFromOf, todosOf } from "./curriculum.ts";
+import { hintsOf, labFiles, labNames, startsFromOf, todosInTitle, todosOf } from "./curriculum.ts";
 
 export interface Problem {
   lab: string;
@@ -30,6 +30,20 @@ function matchesDeclared(file: string, declared: string[]): boolean {
   return declared.some((pattern) =>
     pattern.endsWith("/*") ? file.startsWith(pattern.slice(0, -1)) : file === pattern,
   );
+}
+
+/** Every TODO a test title of the lab puts itself under (`test("TODO 3, 4 · …"`). */
+function todosNamedInTitles(root: string, labId: string): Set<number> {
+  const named = new Set<number>();
+  const testDir = path.join(root, "test");
+  if (!existsSync(testDir)) return named;
+  for (const file of readdirSync(testDir)) {
+    if (!file.startsWith(`${labId}-`) || !file.endsWith(".ts")) continue;
+    const text = readFileSync(path.join(testDir, file), "utf8");
+    for (const match of text.matchAll(/["'`](TODOs? [\d\s,&and]+?\s*·)/g))
+      for (const n of todosInTitle(match[1] ?? "")) named.add(n);
+  }
+  return named;
 }
 
 /** Every `labNN TODO n` (and `labNN TODO n/TODO m`) in the lab's test files. */
@@ -55,12 +69,21 @@ export function checkHints(root: string): Problem[] {
     const readme = readFileSync(path.join(root, "labs", lab, "README.md"), "utf8");
     const hinted = new Set(hintsOf(readme).flatMap((hint) => hint.numbers));
     const tested = todosNamedInTests(root, lab.slice(0, 5));
+    // The checklist files a passing test under its title's TODO: a TODO no title names is
+    // shown as "?" even when it is done.
+    const titled = todosNamedInTitles(root, lab.slice(0, 5));
     for (const todo of todosOf(path.join(root, "labs", lab))) {
       const where = `${todo.file}:${todo.line}`;
       if (!hinted.has(todo.number)) {
         problems.push({
           lab,
           message: `TODO ${todo.number} (${where}) has no hint in README.md: add <details><summary>Hint for TODO ${todo.number}: …</summary>`,
+        });
+      }
+      if (!titled.has(todo.number)) {
+        problems.push({
+          lab,
+          message: `TODO ${todo.number} (${where}) is the subject of no test: title one "TODO ${todo.number} · …" (or "TODO ${todo.number}, ${todo.number + 1} · …")`,
         });
       }
       if (!tested.has(todo.number)) {
