@@ -37,9 +37,9 @@ const settings = {
   pacedRate: Number(option("rate") ?? 10),
   pacedCount: Number(option("paced") ?? (quick ? 10 : 30)),
   /** Burst run: deliveries to aim for (broadcasts × clients), for throughput. */
-  burstDeliveries: Number(option("deliveries") ?? (quick ? 50_000 : 200_000)),
+  burstDeliveries: Number(option("deliveries") ?? (quick ? 30_000 : 200_000)),
   /** Paused-client run: MB broadcast while one client never reads. */
-  pausedMegabytes: Number(option("paused-mb") ?? (quick ? 4 : 16)),
+  pausedMegabytes: Number(option("paused-mb") ?? (quick ? 2 : 16)),
   track: option("track") ?? "solutions",
   out: path.resolve(root, option("out") ?? "docs/bench"),
 };
