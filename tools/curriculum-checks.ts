@@ -32,28 +32,28 @@ function matchesDeclared(file: string, declared: string[]): boolean {
   );
 }
 
+/** The text of every test file of a lab (`test/labNN-*.ts`). */
+function labTestTexts(root: string, labId: string): string[] {
+  const testDir = path.join(root, "test");
+  if (!existsSync(testDir)) return [];
+  return readdirSync(testDir)
+    .filter((file) => file.startsWith(`${labId}-`) && file.endsWith(".ts"))
+    .map((file) => readFileSync(path.join(testDir, file), "utf8"));
+}
+
 /** Every TODO a test title of the lab puts itself under (`test("TODO 3, 4 · …"`). */
 function todosNamedInTitles(root: string, labId: string): Set<number> {
   const named = new Set<number>();
-  const testDir = path.join(root, "test");
-  if (!existsSync(testDir)) return named;
-  for (const file of readdirSync(testDir)) {
-    if (!file.startsWith(`${labId}-`) || !file.endsWith(".ts")) continue;
-    const text = readFileSync(path.join(testDir, file), "utf8");
+  for (const text of labTestTexts(root, labId))
     for (const match of text.matchAll(/["'`](TODOs? [\d\s,&and]+?\s*·)/g))
       for (const n of todosInTitle(match[1] ?? "")) named.add(n);
-  }
   return named;
 }
 
 /** Every `labNN TODO n` (and `labNN TODO n/TODO m`) in the lab's test files. */
 function todosNamedInTests(root: string, labId: string): Set<number> {
   const named = new Set<number>();
-  const testDir = path.join(root, "test");
-  if (!existsSync(testDir)) return named;
-  for (const file of readdirSync(testDir)) {
-    if (!file.startsWith(`${labId}-`) || !file.endsWith(".ts")) continue;
-    const text = readFileSync(path.join(testDir, file), "utf8");
+  for (const text of labTestTexts(root, labId)) {
     for (const match of text.matchAll(
       new RegExp(`${labId} TODOs? (\\d+(?:\\s*(?:/|,|and)\\s*(?:TODO )?\\d+)*)`, "g"),
     )) {

@@ -120,12 +120,17 @@ function kindOf(contender: ContenderName): "sse" | "ws" {
   return contender === "ws" ? "ws" : "sse";
 }
 
-async function measure(contender: ContenderName, clients: number): Promise<ConfigResult[]> {
+/** A fresh server (core 0) and load generator (core 1) for one contender, both ready. */
+async function startPair(contender: ContenderName) {
   const server = startProcess("server-process.ts", [contender, settings.track], 0, ["--expose-gc"]);
   const { port } = (await server.ready) as { port: number };
   const load = startProcess("load-process.ts", [], 1);
   await load.ready;
-  const kind = kindOf(contender);
+  return { server, load, port, kind: kindOf(contender) };
+}
+
+async function measure(contender: ContenderName, clients: number): Promise<ConfigResult[]> {
+  const { server, load, port, kind } = await startPair(contender);
   try {
     const empty = await server.ask<ServerMemory>({ type: "memory" });
     const half = Math.floor(clients / 2);
@@ -217,11 +222,7 @@ async function measure(contender: ContenderName, clients: number): Promise<Confi
 /** One client never reads while ten others do: how much does the server hold for it? */
 async function measurePaused(contender: ContenderName): Promise<PausedResult> {
   progress(`${contender} paused client`);
-  const server = startProcess("server-process.ts", [contender, settings.track], 0, ["--expose-gc"]);
-  const { port } = (await server.ready) as { port: number };
-  const load = startProcess("load-process.ts", [], 1);
-  await load.ready;
-  const kind = kindOf(contender);
+  const { server, load, port, kind } = await startPair(contender);
   try {
     await load.ask({ type: "connect", kind, port, count: 10 });
     await load.ask({ type: "pause-one", kind, port });
