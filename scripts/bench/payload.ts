@@ -1,12 +1,7 @@
 // One benchmark payload: JSON carrying its sequence number and send time, padded to an exact
 // size so every contender moves the same bytes.
 
-export interface Payload {
-  seq: number;
-  /** performance.timeOrigin + performance.now() when sent: wall-clock ms, sub-ms precision. */
-  sentAt: number;
-}
-
+/** performance.timeOrigin + performance.now(): wall-clock ms with sub-ms precision. */
 export function now(): number {
   return performance.timeOrigin + performance.now();
 }

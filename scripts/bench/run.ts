@@ -70,7 +70,7 @@ function startProcess(file: string, args: string[], core: number, nodeFlags: str
   };
 }
 
-async function stop(processes: { child: ChildProcess; ask: (m: never) => Promise<unknown> }[]) {
+function stop(processes: { child: ChildProcess }[]) {
   for (const { child } of processes) child.kill("SIGKILL");
 }
 
@@ -215,7 +215,7 @@ async function measure(contender: ContenderName, clients: number): Promise<Confi
     }
     return results;
   } finally {
-    await stop([server, load]);
+    stop([server, load]);
   }
 }
 
@@ -247,7 +247,7 @@ async function measurePaused(contender: ContenderName): Promise<PausedResult> {
       othersComplete: others.received === others.expected,
     };
   } finally {
-    await stop([server, load]);
+    stop([server, load]);
   }
 }
 
