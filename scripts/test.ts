@@ -6,10 +6,11 @@
 // Any other vitest option passes through: npm test -- lab03 -t "TODO 3".
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { parseCLI, startVitest } from "vitest/node";
+import { createVitest, parseCLI, startVitest, type TestSpecification } from "vitest/node";
 import { findLabName, repoRoot } from "../tools/curriculum.ts";
 import FocusedReporter from "../tools/focused-reporter.ts";
 import ProgressReporter from "../tools/progress-reporter.ts";
+import { LabFilesFirst, StopAtFirstTodo } from "../tools/stop-at-first-todo.ts";
 
 const args = process.argv.slice(2);
 // npm run test:solutions passes `--track solutions` (an env var set the POSIX way would not
@@ -51,24 +52,62 @@ if (watch) {
   // (buffering, heartbeats) stay honest when the files do not compete for the CPU. The others
   // run their Node and browser files side by side.
   const track = process.env.WORKSHOP_TRACK === "solutions" ? "solutions" : "labs";
-  const labDir = lab ? path.join(repoRoot, track, lab) : undefined;
+  const trackDir = process.env.WORKSHOP_TRACK_DIR ?? path.join(repoRoot, track);
+  const labDir = lab ? path.join(trackDir, lab) : undefined;
   const needsServices =
     !labDir ||
     existsSync(path.join(labDir, "nginx.conf.template")) ||
     existsSync(path.join(labDir, "redis-broker.ts"));
-  const vitest = await startVitest("test", filters, {
-    ...options,
-    watch: false,
-    ...(focused
-      ? { reporters: [new FocusedReporter(), new ProgressReporter()] }
-      : labs.length > 0 && !options.reporters
+  // Two workers: vitest's default is one fewer than the CPUs, so one on a 2-core laptop.
+  const parallel =
+    lab && !needsServices && options.fileParallelism === undefined
+      ? { fileParallelism: true, maxWorkers: 2 }
+      : {};
+  if (focused && lab) {
+    process.exitCode = await checkLab(lab, { ...options, ...parallel });
+  } else {
+    const vitest = await startVitest("test", filters, {
+      ...options,
+      watch: false,
+      ...(labs.length > 0 && !options.reporters
         ? { reporters: ["default", new ProgressReporter()] }
         : {}),
-    // Two workers: vitest's default is one fewer than the CPUs, so one on a 2-core laptop.
-    ...(lab && !needsServices && options.fileParallelism === undefined
-      ? { fileParallelism: true, maxWorkers: 2 }
-      : {}),
-  });
-  await vitest.close();
+      ...parallel,
+    });
+    await vitest.close();
+  }
   process.exit(process.exitCode ?? 0);
+}
+
+/**
+ * The student loop, in two steps. First the lab's own test file, alone: on an unfinished
+ * starter it names the first TODO in about a second, and the page in Chromium is not even
+ * started. Then, only if they can still change the answer, the other files side by side;
+ * those stop too as soon as the next TODO is known (see tools/stop-at-first-todo.ts).
+ */
+async function checkLab(lab: string, config: typeof options): Promise<number> {
+  const focusedReporter = new FocusedReporter();
+  const stopper = new StopAtFirstTodo(lab);
+  const vitest = await createVitest("test", {
+    ...config,
+    watch: false,
+    reporters: [focusedReporter, new ProgressReporter(), stopper],
+    sequence: { sequencer: LabFilesFirst },
+  });
+  // Calls the reporters' onInit: without it the loop could not cancel the run.
+  await vitest.standalone();
+  const specifications = await vitest.globTestSpecifications([lab.slice(0, "labNN".length)]);
+  const isOwnFile = (spec: TestSpecification) => path.basename(spec.moduleId) === `${lab}.test.ts`;
+  const first = specifications.filter(isOwnFile);
+  const others = specifications.filter((spec) => !isOwnFile(spec));
+  const results = [await vitest.runTestSpecifications(first.length > 0 ? first : others)];
+  if (first.length > 0 && !stopper.decidedWithout(others.map((spec) => spec.moduleId))) {
+    results.push(await vitest.runTestSpecifications(others));
+  }
+  focusedReporter.print();
+  await vitest.close();
+  const passed = results.every((result) =>
+    result.testModules.every((module) => module.state() === "passed"),
+  );
+  return passed && results.every((result) => result.unhandledErrors.length === 0) ? 0 : 1;
 }

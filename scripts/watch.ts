@@ -67,6 +67,7 @@ export async function watchLab(lab: string, extraArgs: string[] = []): Promise<v
   const track = process.env.WORKSHOP_TRACK === "solutions" ? "solutions" : "labs";
   const dir = path.join(repoRoot, track, lab);
   const testScript = path.join(repoRoot, "scripts", "test.ts");
+  const runTs = path.join(repoRoot, "scripts", "run-ts.mjs");
   let running: ChildProcess | undefined;
   let again = false;
   const run = () => {
@@ -77,11 +78,11 @@ export async function watchLab(lab: string, extraArgs: string[] = []): Promise<v
       return;
     }
     if (process.stdout.isTTY) process.stdout.write("\u001bc");
-    running = spawn(
-      process.execPath,
-      ["--import", "tsx", testScript, lab.slice(0, 5), ...extraArgs],
-      { cwd: repoRoot, stdio: "inherit", env: process.env },
-    );
+    running = spawn(process.execPath, [runTs, testScript, lab.slice(0, 5), ...extraArgs], {
+      cwd: repoRoot,
+      stdio: "inherit",
+      env: process.env,
+    });
     running.on("exit", () => {
       running = undefined;
       if (again) {

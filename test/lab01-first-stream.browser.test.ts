@@ -14,6 +14,33 @@ const lab = "lab01-first-stream";
 const state = (page: BrowserPage) => page.attributeOf("#status", "data-state");
 
 describe("lab01 — the page in Chromium", () => {
+  test("TODO 3 · the close() button ends the stream: the page says 'closed', the server sees it leave", async () => {
+    const page = await openLabPage(lab, { intervalMs: 30 });
+    await waitFor(async () => page.lab.running.stats().clients === 1, {
+      message: "the page should connect to the stream",
+      timeoutMs: 5000,
+      describe: () => page.describeErrors(),
+    });
+    await page.page.click("#close");
+    expect(await state(page), "after close() the page should say 'closed'").toBe("closed");
+    const message = "lab01 TODO 3: after close() in the page, the server should forget the stream";
+    // Once its socket is gone the client has certainly left: a stream still counted then was
+    // not forgotten, and waiting longer will not change that.
+    let goneAt: number | undefined;
+    await waitFor(async () => page.lab.running.stats().clients === 0, {
+      message,
+      timeoutMs: 3000,
+      failFast: async () => {
+        if (goneAt === undefined && (await openConnections(page.lab.server)) === 0) {
+          goneAt = performance.now();
+        }
+        return goneAt !== undefined && performance.now() - goneAt > 300
+          ? `${message} — the page's connection closed, but stats().clients is still ${page.lab.running.stats().clients}`
+          : undefined;
+      },
+    });
+  });
+
   test("TODO 4, 5 · the page shows 'open', then each message as it arrives", async () => {
     const page = await openLabPage(lab, { intervalMs: 30 });
 
@@ -101,32 +128,5 @@ describe("lab01 — the page in Chromium", () => {
       await state(page),
       "lab01 TODO 6: the browser gave up (readyState CLOSED): the page should say 'closed'",
     ).toBe("closed");
-  });
-
-  test("TODO 3 · the close() button ends the stream: the page says 'closed', the server sees it leave", async () => {
-    const page = await openLabPage(lab, { intervalMs: 30 });
-    await waitFor(async () => page.lab.running.stats().clients === 1, {
-      message: "the page should connect to the stream",
-      timeoutMs: 5000,
-      describe: () => page.describeErrors(),
-    });
-    await page.page.click("#close");
-    expect(await state(page), "after close() the page should say 'closed'").toBe("closed");
-    const message = "lab01 TODO 3: after close() in the page, the server should forget the stream";
-    // Once its socket is gone the client has certainly left: a stream still counted then was
-    // not forgotten, and waiting longer will not change that.
-    let goneAt: number | undefined;
-    await waitFor(async () => page.lab.running.stats().clients === 0, {
-      message,
-      timeoutMs: 3000,
-      failFast: async () => {
-        if (goneAt === undefined && (await openConnections(page.lab.server)) === 0) {
-          goneAt = performance.now();
-        }
-        return goneAt !== undefined && performance.now() - goneAt > 300
-          ? `${message} — the page's connection closed, but stats().clients is still ${page.lab.running.stats().clients}`
-          : undefined;
-      },
-    });
   });
 });

@@ -4,6 +4,27 @@ import { openLabPage, waitFor } from "./helpers/index.ts";
 const lab = "lab02-named-events";
 
 describe("lab02 — the page in Chromium", () => {
+  test("TODO 4 · an empty name is refused: the form shows the 400 and no signup is listed", async () => {
+    const page = await openLabPage(lab, { intervalMs: 30 });
+    await waitFor(async () => (await page.attributeOf("#status", "data-state")) === "open", {
+      message: "the page should connect",
+      timeoutMs: 5000,
+      describe: () => page.describeErrors(),
+    });
+    // Spaces pass the input's `required` check but are not a name.
+    await page.page.fill("#signup-form input[name=name]", "   ");
+    await page.page.click("#signup-form button[type=submit]");
+    await waitFor(async () => (await page.textOf("#signup-result")) !== "", {
+      message: "the form should show the answer to POST /signup",
+      timeoutMs: 3000,
+    });
+    expect(
+      await page.textOf("#signup-result"),
+      "lab02 TODO 4: a blank name should be answered 400 with a JSON error",
+    ).toMatch(/^400: /);
+    expect(await page.textsOf("#signups li"), "lab02 TODO 4: nothing is broadcast").toEqual([]);
+  });
+
   test("TODO 5 · a signup sent from the form appears under Signups, never under Messages", async () => {
     const page = await openLabPage(lab, { intervalMs: 30 });
     await waitFor(async () => (await page.textsOf("#messages li")).length >= 2, {
@@ -51,26 +72,5 @@ describe("lab02 — the page in Chromium", () => {
       "a `signup` event must never reach onmessage, so #messages holds only the ticks",
     ).toEqual([]);
     expect(page.pageErrors, "the page's script should not throw").toEqual([]);
-  });
-
-  test("TODO 4 · an empty name is refused: the form shows the 400 and no signup is listed", async () => {
-    const page = await openLabPage(lab, { intervalMs: 30 });
-    await waitFor(async () => (await page.attributeOf("#status", "data-state")) === "open", {
-      message: "the page should connect",
-      timeoutMs: 5000,
-      describe: () => page.describeErrors(),
-    });
-    // Spaces pass the input's `required` check but are not a name.
-    await page.page.fill("#signup-form input[name=name]", "   ");
-    await page.page.click("#signup-form button[type=submit]");
-    await waitFor(async () => (await page.textOf("#signup-result")) !== "", {
-      message: "the form should show the answer to POST /signup",
-      timeoutMs: 3000,
-    });
-    expect(
-      await page.textOf("#signup-result"),
-      "lab02 TODO 4: a blank name should be answered 400 with a JSON error",
-    ).toMatch(/^400: /);
-    expect(await page.textsOf("#signups li"), "lab02 TODO 4: nothing is broadcast").toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // lab 03's server keeps the hardening rules of every broadcast server (see the helper).
-// Here two of them are TODOs: requireJson on POST /stream/end (5) and the reset (4).
+// Here two of them are TODOs: requireJson on POST /stream/end (TODO 5) and the reset (TODO 4).
 import { describeBroadcastServerRules } from "./helpers/broadcast-server-rules.ts";
 
 describeBroadcastServerRules({

@@ -156,3 +156,63 @@ describe("doctor", () => {
     expect(code, "a problem makes doctor exit 1").toBe(1);
   });
 });
+
+describe("npm test -- labNN (the loop)", () => {
+  /** A copy of lab 01's starter inside the repository, where its imports find node_modules. */
+  function starterCopy(): string {
+    const trackDir = mkdtempSync(path.join(repoRoot, ".workshop", "loop-"));
+    onCleanup(() => rmSync(trackDir, { recursive: true, force: true }));
+    cpSync(path.join(repoRoot, "labs", lab), path.join(trackDir, lab), { recursive: true });
+    return trackDir;
+  }
+
+  /** `npm test -- lab01` as a student runs it, on the copy: its exit code and what it printed. */
+  function check(trackDir: string) {
+    const result = spawnSync(
+      process.execPath,
+      [path.join(repoRoot, "scripts", "run-ts.mjs"), "scripts/test.ts", "lab01"],
+      {
+        cwd: repoRoot,
+        encoding: "utf8",
+        env: { ...process.env, WORKSHOP_TRACK_DIR: trackDir, NO_COLOR: "1" },
+      },
+    );
+    return { code: result.status, output: `${result.stdout}${result.stderr}` };
+  }
+
+  test("on the untouched starter: the checklist, TODO 1 in full, and the later TODOs not run", () => {
+    mkdirSync(path.join(repoRoot, ".workshop"), { recursive: true });
+    const { code, output } = check(starterCopy());
+    expect(code, output).toBe(1);
+    expect(output).toContain("0 of 6 TODOs done");
+    expect(output).toMatch(/✗ TODO 1 {2}also send `Cache-Control: no-cache`/);
+    for (const later of [2, 3, 4, 5, 6])
+      expect(output).toMatch(new RegExp(`· TODO ${later} .*\\(not checked until TODO 1 passes\\)`));
+    expect(output).toMatch(/Next: TODO 1 {2}in labs\/lab01-first-stream\/server\.ts:\d+/);
+    expect(output).toContain("lab01 TODO 1: set Cache-Control: no-cache");
+    expect(output).toMatch(
+      /Hint: labs\/lab01-first-stream\/README\.md line \d+, "Hint for TODO 1"/,
+    );
+    // Stopped at TODO 1: the page's tests (TODOs 4-6) never started a browser.
+    expect(output).not.toContain("lab01 TODO 4");
+    expect(output.split("\n").length, output).toBeLessThan(30);
+  });
+
+  test("with the server done: TODOs 1-3 pass, and it stops at the page's first TODO", () => {
+    const trackDir = starterCopy();
+    cpSync(
+      path.join(repoRoot, "solutions", lab, "server.ts"),
+      path.join(trackDir, lab, "server.ts"),
+    );
+    const { code, output } = check(trackDir);
+    expect(code, output).toBe(1);
+    expect(output).toContain("3 of 6 TODOs done");
+    for (const done of [1, 2, 3]) expect(output).toMatch(new RegExp(`✓ TODO ${done} `));
+    expect(output).toMatch(/✗ TODO 4 /);
+    expect(output).toMatch(/Next: TODO 4 {2}in labs\/lab01-first-stream\/client\/main\.ts:\d+/);
+    // The run stopped there: TODO 6's tests (after TODO 4's in the file) did not run, and no
+    // test the stop cut short is reported as a failure.
+    expect(output).toMatch(/· TODO 6 .*\(not checked until TODO 4 passes\)/);
+    expect(output).not.toContain("aborted");
+  });
+});

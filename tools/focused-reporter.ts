@@ -16,6 +16,7 @@ import {
   todosInTitle,
   todosOf,
 } from "./curriculum.ts";
+import { wasCancelled } from "./stop-at-first-todo.ts";
 
 interface Failure {
   test: string;
@@ -44,14 +45,20 @@ const maxMessageLines = 8;
 const maxLineLength = 220;
 
 export default class FocusedReporter implements Reporter {
-  private started = performance.now();
+  private readonly started = performance.now();
+  private readonly modules = new Map<string, TestModule>();
+  private readonly errors: unknown[] = [];
 
-  onTestRunStart() {
-    this.started = performance.now();
+  // The loop may run a lab in two steps (see scripts/test.ts): keep what each step found.
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>) {
+    for (const module of testModules) this.modules.set(module.moduleId, module);
+    this.errors.push(...unhandledErrors);
   }
 
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>) {
+  /** Print the checklist and the next TODO, once every step has run. */
+  print() {
     const seconds = ((performance.now() - this.started) / 1000).toFixed(1);
+    const testModules = [...this.modules.values()];
     const labs = [
       ...new Set(
         testModules
@@ -64,7 +71,7 @@ export default class FocusedReporter implements Reporter {
       const modules = testModules.filter((m) => path.basename(m.moduleId).startsWith(`${lab}.`));
       lines.push(...reportLab(lab, modules), "");
     }
-    for (const error of unhandledErrors) {
+    for (const error of this.errors) {
       lines.push(red(`An error outside any test: ${errorText(error).split("\n")[0]}`));
     }
     const filters = labs.map((lab) => lab.slice(0, 5)).join(" ");
@@ -94,7 +101,8 @@ function reportLab(lab: string, modules: TestModule[]): string[] {
   }
   for (const test of tests) {
     const result = test.result();
-    if (result.state !== "failed") continue;
+    // A test the loop stopped (see stop-at-first-todo.ts) did not fail: it was not run.
+    if (result.state !== "failed" || wasCancelled(test)) continue;
     const error = result.errors?.[0];
     const message = error ? errorText(error) : "failed";
     failures.push({
@@ -108,7 +116,9 @@ function reportLab(lab: string, modules: TestModule[]): string[] {
   const status = new Map<number, { status: Status; waitsFor?: number }>();
   for (const todo of todos) {
     const titled = tests.filter((test) => todosInTitle(test.name).includes(todo.number));
-    const ran = titled.filter((test) => ["passed", "failed"].includes(test.result().state));
+    const ran = titled.filter(
+      (test) => ["passed", "failed"].includes(test.result().state) && !wasCancelled(test),
+    );
     if (failures.some((failure) => failure.todo === todo.number)) {
       status.set(todo.number, { status: "not yet" });
     } else if (ran.some((test) => test.result().state === "passed")) {
@@ -122,6 +132,15 @@ function reportLab(lab: string, modules: TestModule[]): string[] {
     } else {
       status.set(todo.number, { status: titled.length > 0 ? "not run" : "untested" });
     }
+  }
+
+  // A later TODO whose tests the loop did not run, or whose file it did not even load (see
+  // stop-at-first-todo.ts), waits for the first unfinished one.
+  const firstUnfinished = todos.find((todo) => status.get(todo.number)?.status === "not yet");
+  for (const [number, entry] of status) {
+    const skipped = entry.status === "not run" || entry.status === "untested";
+    if (skipped && firstUnfinished && firstUnfinished.number < number)
+      status.set(number, { status: "waits", waitsFor: firstUnfinished.number });
   }
 
   const done = todos.filter((todo) => status.get(todo.number)?.status === "done").length;

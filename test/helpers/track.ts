@@ -12,7 +12,13 @@ export const track: Track = process.env.WORKSHOP_TRACK === "solutions" ? "soluti
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
+/**
+ * The folder of the track. The tests of the student loop itself point it at a throwaway copy
+ * inside the repository (so its imports still find node_modules): WORKSHOP_TRACK_DIR.
+ */
+const trackDir = process.env.WORKSHOP_TRACK_DIR ?? path.join(repoRoot, track);
+
 /** Absolute path of a file inside a lab folder of the current track, e.g. labFile("lab03-reconnection", "server.ts"). */
 export function labFile(lab: string, ...parts: string[]): string {
-  return path.join(repoRoot, track, lab, ...parts);
+  return path.join(trackDir, lab, ...parts);
 }
