@@ -538,8 +538,9 @@ async function expectEveryEventOnce(clients: SseClient[], publishes: Publish[], 
   };
 }
 
-// Starting two Node processes with tsx takes a second or two on a busy 2-core machine.
-const clusterTimeoutMs = 30_000;
+// Starting two Node processes with tsx takes a second or two on a busy 2-core machine, and
+// each may take up to 20 s to listen before the test gives up (see startLabProcess).
+const clusterTimeoutMs = 45_000;
 
 describe("lab06 — two instances behind nginx, one Redis", () => {
   test(

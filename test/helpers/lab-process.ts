@@ -57,7 +57,9 @@ export async function startLabProcess(
   };
   onCleanup(() => kill("SIGKILL"));
 
-  const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
+  // Generous: a working server listens in about a second, but Node with tsx took 8.4 s to
+  // start on a 2-core machine under a load of 20. A passing run never waits this long.
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
   while (!(await acceptsConnections(port))) {
     if (!running() || Date.now() > deadline) {
       await kill("SIGKILL");
