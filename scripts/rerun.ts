@@ -25,6 +25,14 @@ interface Report {
   }[];
 }
 
+/** The start of a failure message: a hook's timeout puts its reason on the second line. */
+const firstLines = (message: string) =>
+  message
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.trim().startsWith("at "))
+    .slice(0, 3)
+    .join(" | ");
+
 /** One run of one lab's solution tests; the failed tests' titles and first message lines. */
 function runOnce(lab: string): Promise<{ failures: string[]; seconds: number }> {
   const dir = mkdtempSync(path.join(tmpdir(), "rerun-"));
@@ -47,7 +55,7 @@ function runOnce(lab: string): Promise<{ failures: string[]; seconds: number }> 
             : []),
           ...file.assertionResults
             .filter((test) => test.status === "failed")
-            .map((test) => `${test.title} — ${(test.failureMessages[0] ?? "").split("\n")[0]}`),
+            .map((test) => `${test.title} — ${firstLines(test.failureMessages[0] ?? "")}`),
         ]);
       } catch {
         failures = [`no report (exit ${code})`];
@@ -76,7 +84,7 @@ await Promise.all(
       result.seconds.push(seconds);
       if (failed.length > 0) result.failed += 1;
       for (const failure of failed) {
-        const key = `${lab.slice(0, 5)}: ${failure.slice(0, 200)}`;
+        const key = `${lab.slice(0, 5)}: ${failure.slice(0, 400)}`;
         failures.set(key, (failures.get(key) ?? 0) + 1);
       }
       process.stdout.write(failed.length > 0 ? `✗${lab.slice(3, 5)} ` : ".");

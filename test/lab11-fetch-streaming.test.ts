@@ -512,11 +512,17 @@ describe("lab11 — through nginx", () => {
   const labTemplate = labFile(lab, "nginx.conf.template");
   const body = { prompt: "Through the proxy, please", maxTokens: 12 };
   const intervalMs = 20;
-  /** How many events the chunk carrying the first token held: 1–2 streamed, all of them in a lump. */
+  /**
+   * How many events the chunk carrying the first token held: all 12 (and done) when nginx held
+   * the answer back; 1–2 when it streamed, a few more when a busy test process read late.
+   */
   const eventsWithFirstToken = (response: ChatResponse) =>
     parseEventStream(
       response.chunks.find((chunk) => chunk.text.includes("event: token"))?.text ?? "",
     ).events.length;
+  // A token every 20 ms: a busy test process may read several at once (1 run in 20 failed at
+  // "at most 2", two suites at once on 2 cores); a buffering nginx sends all 12 in one.
+  const streamedAtMost = 6;
 
   // (Lab 04's template tunes `location /stream` only, so /chat meets these same defaults there.)
   test("behind nginx's defaults, a POST answer comes in one lump at the end", async () => {
@@ -549,7 +555,7 @@ describe("lab11 — through nginx", () => {
     expect(
       eventsWithFirstToken(response),
       `lab11 TODO 6: in \`location = /chat\` set lab 04's settings (proxy_buffering off; …): the whole answer came in one chunk after ${response.firstTokenAt?.toFixed(0)} ms. ${nginx.errorLog()}`,
-    ).toBeLessThanOrEqual(2);
+    ).toBeLessThanOrEqual(streamedAtMost);
     expect(
       response.headers.get("content-encoding"),
       "lab11 TODO 6: `gzip off` in location = /chat — the server block compresses text/event-stream",
@@ -561,7 +567,7 @@ describe("lab11 — through nginx", () => {
     const app = await startLab(lab, { tokenIntervalMs: intervalMs });
     const nginx = await startNginx(defaultTemplate, { APP_UPSTREAM: upstreamOf(app.url) });
     const response = await postChat(nginx.url, body);
-    expect(eventsWithFirstToken(response), nginx.errorLog()).toBeLessThanOrEqual(2);
+    expect(eventsWithFirstToken(response), nginx.errorLog()).toBeLessThanOrEqual(streamedAtMost);
 
     const controller = new AbortController();
     const streaming = await fetch(`${nginx.url}/chat`, {
