@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Registers the afterEach that closes every client and server a test opened.
-    setupFiles: ["test/helpers/cleanup.ts"],
+    // Registers the afterEach that closes every client and server a test opened, and, in the
+    // student loop, the skip of tests that wait for an earlier TODO.
+    setupFiles: ["test/helpers/cleanup.ts", "test/helpers/skip-later-todos.ts"],
     testTimeout: 15_000,
     hookTimeout: 20_000,
     // Timing tests (buffering through nginx, heartbeats) measure real milliseconds;

@@ -100,7 +100,7 @@ export class StopAtFirstTodo implements Reporter {
     for (const module of this.collected) {
       for (const test of module.children.allTests()) {
         const earlier = todosInTitle(test.name).some((n) => n < todo);
-        if (earlier && !["passed", "failed"].includes(test.result().state)) return false;
+        if (earlier && !["passed", "failed", "skipped"].includes(test.result().state)) return false;
       }
     }
     return true;
