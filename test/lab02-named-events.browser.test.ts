@@ -1,7 +1,17 @@
 import { describe, expect, test } from "vitest";
-import { openLabPage, waitFor } from "./helpers/index.ts";
+import { type BrowserPage, openLabPage, waitFor } from "./helpers/index.ts";
 
 const lab = "lab02-named-events";
+
+/** Send the signup form with `name` and wait until the page shows the server's answer. */
+async function submitSignup(page: BrowserPage, name: string): Promise<void> {
+  await page.page.fill("#signup-form input[name=name]", name);
+  await page.page.click("#signup-form button[type=submit]");
+  await waitFor(async () => (await page.textOf("#signup-result")) !== "", {
+    message: "the form should show the answer to POST /signup",
+    timeoutMs: 3000,
+  });
+}
 
 describe("lab02 — the page in Chromium", () => {
   test("TODO 4 · an empty name is refused: the form shows the 400 and no signup is listed", async () => {
@@ -12,12 +22,7 @@ describe("lab02 — the page in Chromium", () => {
       describe: () => page.describeErrors(),
     });
     // Spaces pass the input's `required` check but are not a name.
-    await page.page.fill("#signup-form input[name=name]", "   ");
-    await page.page.click("#signup-form button[type=submit]");
-    await waitFor(async () => (await page.textOf("#signup-result")) !== "", {
-      message: "the form should show the answer to POST /signup",
-      timeoutMs: 3000,
-    });
+    await submitSignup(page, "   ");
     expect(
       await page.textOf("#signup-result"),
       "lab02 TODO 4: a blank name should be answered 400 with a JSON error",
@@ -35,12 +40,7 @@ describe("lab02 — the page in Chromium", () => {
 
     // Markup and quotes in the name: it must arrive as text, whole.
     const name = `Ada <b>Lovelace</b> "the first"`;
-    await page.page.fill("#signup-form input[name=name]", name);
-    await page.page.click("#signup-form button[type=submit]");
-    await waitFor(async () => (await page.textOf("#signup-result")) !== "", {
-      message: "the form should show the answer to POST /signup",
-      timeoutMs: 3000,
-    });
+    await submitSignup(page, name);
     expect(
       await page.textOf("#signup-result"),
       "lab02 TODO 3: POST /signup should broadcast the signup and answer 202 {delivered}",
