@@ -2,28 +2,19 @@
 // The flake hunt: every lab's solution tests, again and again, two suites at once (so each run
 // shares the 2 cores with another, like a busy laptop or CI box). A test that fails even once
 // is listed with its message. Maintainers only; it takes a while (about 30 min for 20 rounds).
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { labNames, repoRoot } from "../tools/curriculum.ts";
+import { findLabName, labNames } from "../tools/curriculum.ts";
+import { eachConcurrently, runVitest } from "../tools/vitest-run.ts";
 
 const { values } = parseArgs({
   options: { times: { type: "string", default: "20" }, labs: { type: "string" } },
 });
 const times = Number(values.times);
-const wanted = values.labs?.split(",").map((id) => `lab${id.replace(/^lab/, "").padStart(2, "0")}`);
-const labs = labNames("solutions").filter((lab) => !wanted || wanted.includes(lab.slice(0, 5)));
-const vitest = path.join(repoRoot, "node_modules", "vitest", "vitest.mjs");
-
-interface Report {
-  testResults: {
-    name: string;
-    message: string;
-    assertionResults: { title: string; status: string; failureMessages: string[] }[];
-  }[];
-}
+const labs = values.labs
+  ? values.labs.split(",").flatMap((id) => findLabName(id.trim()) ?? [])
+  : labNames("solutions");
 
 /** The start of a failure message: a hook's timeout puts its reason on the second line. */
 const firstLines = (message: string) =>
@@ -34,37 +25,20 @@ const firstLines = (message: string) =>
     .join(" | ");
 
 /** One run of one lab's solution tests; the failed tests' titles and first message lines. */
-function runOnce(lab: string): Promise<{ failures: string[]; seconds: number }> {
-  const dir = mkdtempSync(path.join(tmpdir(), "rerun-"));
-  const output = path.join(dir, "report.json");
+async function runOnce(lab: string): Promise<{ failures: string[]; seconds: number }> {
   const started = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [vitest, "run", lab.slice(0, 5), "--reporter=json", `--outputFile=${output}`],
-      { cwd: repoRoot, env: { ...process.env, WORKSHOP_TRACK: "solutions" }, stdio: "ignore" },
-    );
-    child.on("close", (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      let failures: string[] = [];
-      try {
-        const report = JSON.parse(readFileSync(output, "utf8")) as Report;
-        failures = report.testResults.flatMap((file) => [
-          ...(file.assertionResults.length === 0 && file.message
-            ? [`${path.basename(file.name)}: ${file.message.split("\n")[0]}`]
-            : []),
-          ...file.assertionResults
-            .filter((test) => test.status === "failed")
-            .map((test) => `${test.title} — ${firstLines(test.failureMessages[0] ?? "")}`),
-        ]);
-      } catch {
-        failures = [`no report (exit ${code})`];
-      }
-      if (code !== 0 && failures.length === 0) failures = [`exit ${code}`];
-      rmSync(dir, { recursive: true, force: true });
-      resolve({ failures, seconds });
-    });
-  });
+  const { code, report } = await runVitest([lab.slice(0, 5)], { WORKSHOP_TRACK: "solutions" });
+  const seconds = (performance.now() - started) / 1000;
+  if (!report) return { failures: [`no report (exit ${code})`], seconds };
+  const failures = report.testResults.flatMap((file) => [
+    ...(file.assertionResults.length === 0 && file.message
+      ? [`${path.basename(file.name)}: ${file.message.split("\n")[0]}`]
+      : []),
+    ...file.assertionResults
+      .filter((test) => test.status === "failed")
+      .map((test) => `${test.title} — ${firstLines(test.failureMessages[0] ?? "")}`),
+  ]);
+  return { failures: code !== 0 && failures.length === 0 ? [`exit ${code}`] : failures, seconds };
 }
 
 // Round by round, so the two suites running at once are usually different labs.
@@ -73,24 +47,20 @@ const results = new Map(labs.map((lab) => [lab, { runs: 0, failed: 0, seconds: [
 const failures = new Map<string, number>();
 const loads: number[] = [];
 const began = performance.now();
-await Promise.all(
-  [1, 2].map(async () => {
-    for (let lab = jobs.shift(); lab; lab = jobs.shift()) {
-      const { failures: failed, seconds } = await runOnce(lab);
-      loads.push(loadavg()[0] ?? 0);
-      const result = results.get(lab);
-      if (!result) continue;
-      result.runs += 1;
-      result.seconds.push(seconds);
-      if (failed.length > 0) result.failed += 1;
-      for (const failure of failed) {
-        const key = `${lab.slice(0, 5)}: ${failure.slice(0, 400)}`;
-        failures.set(key, (failures.get(key) ?? 0) + 1);
-      }
-      process.stdout.write(failed.length > 0 ? `✗${lab.slice(3, 5)} ` : ".");
-    }
-  }),
-);
+await eachConcurrently(jobs, 2, async (lab) => {
+  const { failures: failed, seconds } = await runOnce(lab);
+  loads.push(loadavg()[0] ?? 0);
+  const result = results.get(lab);
+  if (!result) return;
+  result.runs += 1;
+  result.seconds.push(seconds);
+  if (failed.length > 0) result.failed += 1;
+  for (const failure of failed) {
+    const key = `${lab.slice(0, 5)}: ${failure.slice(0, 400)}`;
+    failures.set(key, (failures.get(key) ?? 0) + 1);
+  }
+  process.stdout.write(failed.length > 0 ? `✗${lab.slice(3, 5)} ` : ".");
+});
 
 const median = (list: number[]) =>
   [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;

@@ -4,10 +4,9 @@
 // npm test -- lab03 --watch    check again on every save (the same as npm run watch -- 3)
 // npm test                     every test file, full report (maintainers)
 // Any other vitest option passes through: npm test -- lab03 -t "TODO 3".
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { createVitest, parseCLI, startVitest, type TestSpecification } from "vitest/node";
-import { findLabName, repoRoot } from "../tools/curriculum.ts";
+import { currentTrackDir, findLabName, usesNginxOrRedis } from "../tools/curriculum.ts";
 import FocusedReporter from "../tools/focused-reporter.ts";
 import ProgressReporter from "../tools/progress-reporter.ts";
 import { LabFilesFirst, StopAtFirstTodo } from "../tools/stop-at-first-todo.ts";
@@ -51,13 +50,8 @@ if (watch) {
   // Labs that start nginx or Redis run their files one after the other: their timing checks
   // (buffering, heartbeats) stay honest when the files do not compete for the CPU. The others
   // run their Node and browser files side by side.
-  const track = process.env.WORKSHOP_TRACK === "solutions" ? "solutions" : "labs";
-  const trackDir = process.env.WORKSHOP_TRACK_DIR ?? path.join(repoRoot, track);
-  const labDir = lab ? path.join(trackDir, lab) : undefined;
-  const needsServices =
-    !labDir ||
-    existsSync(path.join(labDir, "nginx.conf.template")) ||
-    existsSync(path.join(labDir, "redis-broker.ts"));
+  const labDir = lab ? path.join(currentTrackDir(), lab) : undefined;
+  const needsServices = !labDir || usesNginxOrRedis(labDir);
   // Two workers: vitest's default is one fewer than the CPUs, so one on a 2-core laptop.
   const parallel =
     lab && !needsServices && options.fileParallelism === undefined

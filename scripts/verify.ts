@@ -7,16 +7,15 @@
 // Ends with one line alone: `verify: N passed, M failed`.
 // Tools run as `node <their script>` (no npx, no shell), so this works on Windows too.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { labNames, usesNginxOrRedis } from "../tools/curriculum.ts";
 import { checkCarryForward, checkHints } from "../tools/curriculum-checks.ts";
+import { eachConcurrently, runVitest } from "../tools/vitest-run.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const labs = readdirSync(path.join(root, "solutions"))
-  .filter((name) => /^lab\d\d-/.test(name))
-  .sort();
+const labs = labNames("solutions", root);
 const bin = {
   biome: path.join(root, "node_modules", "@biomejs", "biome", "bin", "biome"),
   tsc: path.join(root, "node_modules", "typescript", "bin", "tsc"),
@@ -58,39 +57,9 @@ async function step(name: string, script: string, args: string[]) {
   record(name, result.ok);
 }
 
-interface JsonReport {
-  testResults: {
-    name: string;
-    status: string;
-    message: string;
-    assertionResults: { status: string; failureMessages: string[] }[];
-  }[];
-}
-
-/** Run vitest once on a track, return its JSON report (and its output for when things go wrong). */
-async function runTests(track: "labs" | "solutions", filters: string[], extra: string[] = []) {
-  const dir = mkdtempSync(path.join(tmpdir(), "verify-"));
-  const reportFile = path.join(dir, "report.json");
-  const result = await run(
-    bin.vitest,
-    [
-      "run",
-      ...extra,
-      "--reporter=json",
-      `--outputFile=${reportFile}`,
-      "--reporter=dot",
-      ...filters,
-    ],
-    { WORKSHOP_TRACK: track },
-  );
-  let report: JsonReport | undefined;
-  try {
-    report = JSON.parse(readFileSync(reportFile, "utf8")) as JsonReport;
-  } catch {
-    report = undefined;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  return { report, output: result.output };
+/** Run vitest once on solutions/: its JSON report, and its output for when things go wrong. */
+function runSolutions(args: string[]) {
+  return runVitest(["--reporter=dot", ...args], { WORKSHOP_TRACK: "solutions" });
 }
 
 const started = performance.now();
@@ -133,22 +102,15 @@ console.log(`(checks done at ${elapsed()})`);
 const testFiles = readdirSync(path.join(root, "test"))
   .filter((name) => name.endsWith(".test.ts"))
   .map((name) => `test/${name}`);
-const withServices = labs.filter(
-  (lab) =>
-    existsSync(path.join(root, "solutions", lab, "nginx.conf.template")) ||
-    existsSync(path.join(root, "solutions", lab, "redis-broker.ts")),
-);
+const withServices = labs.filter((lab) => usesNginxOrRedis(path.join(root, "solutions", lab)));
 const firstRun = testFiles.filter(
   (file) =>
     withServices.some((lab) => path.basename(file).startsWith(`${lab}.`)) ||
     file === "test/hub.browser.test.ts",
 );
 const solutionRuns = await Promise.all([
-  runTests("solutions", firstRun),
-  runTests(
-    "solutions",
-    [...firstRun, nginxTemplatesTest].map((file) => `--exclude=${file}`),
-  ),
+  runSolutions(firstRun),
+  runSolutions([...firstRun, nginxTemplatesTest].map((file) => `--exclude=${file}`)),
 ]);
 console.log(`(solutions run done at ${elapsed()})`);
 for (const run of solutionRuns) {
@@ -174,17 +136,9 @@ for (const run of solutionRuns) {
 // is next. This runs exactly what a student runs (`npm test -- labNN`), two labs at a time.
 const loop = path.join(root, "scripts", "run-ts.mjs");
 const starterResults = new Map<string, { ok: boolean; output: string }>();
-const queue = [...labs];
-await Promise.all(
-  [1, 2].map(async () => {
-    for (let lab = queue.shift(); lab; lab = queue.shift()) {
-      starterResults.set(
-        lab,
-        await run(loop, ["scripts/test.ts", lab.slice(0, 5)], { NO_COLOR: "1" }),
-      );
-    }
-  }),
-);
+await eachConcurrently(labs, 2, async (lab) => {
+  starterResults.set(lab, await run(loop, ["scripts/test.ts", lab.slice(0, 5)], { NO_COLOR: "1" }));
+});
 console.log(`(starters run done at ${elapsed()})`);
 for (const lab of labs) {
   const result = starterResults.get(lab);

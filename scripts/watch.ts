@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { type FSWatcher, statSync, watch } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { findLabName, labFiles, repoRoot } from "../tools/curriculum.ts";
+import { currentTrack, findLabName, labFiles, repoRoot } from "../tools/curriculum.ts";
 
 /** Size and modification time of every file in the folder: what "saved" means here. */
 function snapshot(dir: string): string {
@@ -64,7 +64,7 @@ export function watchFolder(
 
 /** Run `npm test -- labNN` (in-process flags passed on) now and after every save, one at a time. */
 export async function watchLab(lab: string, extraArgs: string[] = []): Promise<void> {
-  const track = process.env.WORKSHOP_TRACK === "solutions" ? "solutions" : "labs";
+  const track = currentTrack();
   const dir = path.join(repoRoot, track, lab);
   const testScript = path.join(repoRoot, "scripts", "test.ts");
   const runTs = path.join(repoRoot, "scripts", "run-ts.mjs");

@@ -9,6 +9,20 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 export type Track = "labs" | "solutions";
 
+/** The track this process checks: solutions/ when WORKSHOP_TRACK=solutions, else labs/. */
+export function currentTrack(): Track {
+  return process.env.WORKSHOP_TRACK === "solutions" ? "solutions" : "labs";
+}
+
+/**
+ * The folder of the current track. The tests of the student loop itself point it at a
+ * throwaway copy inside the repository (so its imports still find node_modules):
+ * WORKSHOP_TRACK_DIR.
+ */
+export function currentTrackDir(): string {
+  return process.env.WORKSHOP_TRACK_DIR ?? path.join(repoRoot, currentTrack());
+}
+
 /** Folder names of every lab in a track, in order: lab01-first-stream, lab02-named-events, … */
 export function labNames(track: Track = "labs", root = repoRoot): string[] {
   const dir = path.join(root, track);
@@ -28,6 +42,17 @@ export function findLabName(which: string | undefined, root = repoRoot): string 
   const prefix = `lab${(match[1] ?? "").padStart(2, "0")}-`;
   const names = [...new Set([...labNames("solutions", root), ...labNames("labs", root)])];
   return names.find((name) => name.startsWith(prefix));
+}
+
+/**
+ * A lab whose tests start nginx or Redis. Their files run one after the other: timing checks
+ * (buffering, heartbeats) stay honest when they do not compete for the CPU.
+ */
+export function usesNginxOrRedis(labDir: string): boolean {
+  return (
+    existsSync(path.join(labDir, "nginx.conf.template")) ||
+    existsSync(path.join(labDir, "redis-broker.ts"))
+  );
 }
 
 /** Every file of a lab folder, relative to it, in a stable order (no node_modules, no dotfiles). */
@@ -120,6 +145,14 @@ export function readmeOf(lab: string, track: Track = "labs", root = repoRoot): s
 export function todosInTitle(title: string): number[] {
   const head = title.match(/^TODOs? ([\d\s,&and]+?)\s*·/)?.[1];
   return head ? [...head.matchAll(/\d+/g)].map((n) => Number(n[0])) : [];
+}
+
+/**
+ * The TODO a failed test goes under on the checklist: the one its message blames first (so a
+ * test can blame an earlier TODO it depends on), else its title's first.
+ */
+export function todoOfFailure(message: string, title: string, labId: string): number | undefined {
+  return todoBlamedIn(message, labId) ?? todosInTitle(title)[0];
 }
 
 /** The first `labNN TODO n` (or `labNN TODO n/TODO m`) a failure message names, for this lab. */

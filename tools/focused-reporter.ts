@@ -8,11 +8,13 @@
 import path from "node:path";
 import type { Reporter, TestModule } from "vitest/node";
 import {
+  currentTrack,
   hintsOf,
   readmeOf,
   repoRoot,
   type Todo,
   todoBlamedIn,
+  todoOfFailure,
   todosInTitle,
   todosOf,
 } from "./curriculum.ts";
@@ -82,7 +84,7 @@ export default class FocusedReporter implements Reporter {
 
 function reportLab(lab: string, modules: TestModule[]): string[] {
   const labId = lab.slice(0, 5);
-  const track = process.env.WORKSHOP_TRACK === "solutions" ? "solutions" : "labs";
+  const track = currentTrack();
   // The TODO list is the starter's: solutions no longer carry the markers.
   const todos = todosOf(path.join(repoRoot, "labs", lab));
   const tests = modules.flatMap((module) => [...module.children.allTests()]);
@@ -107,7 +109,7 @@ function reportLab(lab: string, modules: TestModule[]): string[] {
     const message = error ? errorText(error) : "failed";
     failures.push({
       test: test.name,
-      todo: todoBlamedIn(message, labId) ?? todosInTitle(test.name)[0],
+      todo: todoOfFailure(message, test.name, labId),
       message,
       at: locationIn(error?.stack),
     });

@@ -6,16 +6,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Reporter, TestCase, TestModule, TestSpecification, Vitest } from "vitest/node";
 import { BaseSequencer } from "vitest/node";
-import { repoRoot, todoBlamedIn, todosInTitle, todosOf } from "./curriculum.ts";
+import { repoRoot, todoOfFailure, todosInTitle, todosOf } from "./curriculum.ts";
 
 /** What vitest says about a test it stopped because the run was cancelled. */
 export const cancelledMessage = "The test run was aborted";
-
-/** The TODO a failed test puts on the checklist: the one its message blames, else its title's. */
-export function todoOfFailure(test: TestCase, labId: string): number | undefined {
-  const message = test.result().errors?.[0]?.message ?? "";
-  return todoBlamedIn(message, labId) ?? todosInTitle(test.name)[0];
-}
 
 export function wasCancelled(test: TestCase): boolean {
   return (test.result().errors ?? []).some((error) => error.message?.includes(cancelledMessage));
@@ -68,7 +62,8 @@ export class StopAtFirstTodo implements Reporter {
 
   onTestCaseResult(test: TestCase) {
     if (test.result().state === "failed" && !wasCancelled(test)) {
-      const todo = todoOfFailure(test, this.labId);
+      const message = test.result().errors?.[0]?.message ?? "";
+      const todo = todoOfFailure(message, test.name, this.labId);
       // A failing test of given code (no TODO) is shown in full: never cut the run short for it.
       this.failures.set(test.id, todo ?? Number.NaN);
     }

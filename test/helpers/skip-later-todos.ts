@@ -6,7 +6,7 @@
 // has begun. Only in the loop (WORKSHOP_LOOP=1); `--full` and verify run every test.
 import path from "node:path";
 import { beforeEach } from "vitest";
-import { todoBlamedIn, todosInTitle } from "../../tools/curriculum.ts";
+import { todoOfFailure, todosInTitle } from "../../tools/curriculum.ts";
 
 let firstFailedTodo: number | undefined;
 
@@ -18,7 +18,7 @@ if (process.env.WORKSHOP_LOOP === "1") {
     context.onTestFailed(({ task }) => {
       const labId = path.basename(task.file.name).slice(0, "labNN".length);
       const message = task.result?.errors?.[0]?.message ?? "";
-      const todo = todoBlamedIn(message, labId) ?? todosInTitle(task.name)[0];
+      const todo = todoOfFailure(message, task.name, labId);
       if (todo !== undefined) firstFailedTodo = Math.min(firstFailedTodo ?? todo, todo);
     });
   });
