@@ -9,7 +9,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startProxyUnawareApp } from "../test/fixtures/proxy-unaware-app.ts";
-import { launchNginx } from "../test/helpers/nginx-process.ts";
+import { launchNginx } from "../tools/nginx-process.ts";
 
 /** Events in a piece of an event stream (enough for ticks: each ends with a blank line). */
 const countEvents = (text: string) =>

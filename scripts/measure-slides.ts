@@ -8,7 +8,7 @@ import {
   smallestDiagramTextPx,
 } from "../slides/legibility.ts";
 import { startSlidesServer } from "../slides/server.ts";
-import { launchBrowser } from "../test/helpers/chromium.ts";
+import { launchBrowser } from "../tools/chromium.ts";
 
 const slides = await startSlidesServer({
   port: 0,

@@ -1,2 +1,0 @@
-// Moved to tools/ (scripts use it too); kept here so imports from test/helpers keep working.
-export * from "../../tools/chromium.ts";
