@@ -4,8 +4,11 @@
 // command a student types, N times, and print the median wall time (plus min/max). Then the
 // pieces the time is made of, each measured alone: starting vitest with nothing to run,
 // launching Chromium, starting Vite. Run it on a quiet machine: other work inflates every figure.
+// On Linux it also reports the CPU time each command used (all its processes: vitest, its
+// workers, Chromium, Vite, the lab servers, nginx, Redis) and the floor that sets: with N
+// cores, no scheduling can finish a command in less than its CPU time divided by N.
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,39 +27,82 @@ const labs = readdirSync(path.join(root, "labs")).filter((name) =>
   labNumbers.some((n) => name.startsWith(`lab${n}-`)),
 );
 
-/** Run a command to its end; resolve to its wall time in seconds. npm needs a shell on Windows. */
+const cores = os.cpus().length;
+
+/**
+ * CPU seconds used so far by this process's finished children and their own finished
+ * children: the kernel adds a process's time to its parent's when the parent reaps it
+ * (cutime + cstime in /proc/self/stat, in ticks of 1/100 s). Undefined off Linux.
+ * A process nobody waited for is missing, so the figure is a lower bound.
+ */
+function childrenCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // cutime and cstime are fields 16 and 17 of the whole line, 14 and 15 here (from 1).
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Run a command to its end; resolve to its wall time and CPU time in seconds.
+ * npm needs a shell on Windows.
+ */
 function timed(command: string, args: string[], env: Record<string, string> = {}) {
   const started = performance.now();
-  return new Promise<{ seconds: number; code: number | null }>((resolve) => {
-    const child = spawn(command, args, {
-      cwd: root,
-      env: { ...process.env, ...env, CI: "", FORCE_COLOR: "0" },
-      stdio: "ignore",
-      shell: process.platform === "win32",
-    });
-    child.on("exit", (code) =>
-      resolve({ seconds: (performance.now() - started) / 1000, code: code }),
-    );
-  });
+  const cpuBefore = childrenCpuSeconds();
+  return new Promise<{ seconds: number; cpu: number | undefined; code: number | null }>(
+    (resolve) => {
+      const child = spawn(command, args, {
+        cwd: root,
+        env: { ...process.env, ...env, CI: "", FORCE_COLOR: "0" },
+        stdio: "ignore",
+        shell: process.platform === "win32",
+      });
+      child.on("exit", (code) => {
+        const cpuAfter = childrenCpuSeconds();
+        resolve({
+          seconds: (performance.now() - started) / 1000,
+          cpu: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+          code,
+        });
+      });
+    },
+  );
 }
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 function summary(seconds: number[]) {
   const sorted = [...seconds].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
   const f = (s: number | undefined) => (s ?? Number.NaN).toFixed(2);
-  return `${f(median)} s | ${f(sorted[0])}–${f(sorted.at(-1))} s`;
+  return `${f(median(seconds))} s | ${f(sorted[0])}–${f(sorted.at(-1))} s`;
+}
+
+/** "9.6 s | 4.8 s": the median CPU time, and the least wall time it allows on this machine. */
+function cpuSummary(cpu: (number | undefined)[]) {
+  const known = cpu.filter((value) => value !== undefined);
+  if (known.length < cpu.length) return "— | —";
+  const used = median(known);
+  return `${used.toFixed(1)} s | ${(used / cores).toFixed(1)} s`;
 }
 
 const rows: string[] = [];
 async function bench(label: string, command: string, args: string[], env = {}) {
   const seconds: number[] = [];
+  const cpu: (number | undefined)[] = [];
   let exitCode: number | null = null;
   for (let i = 0; i < runs; i++) {
     const result = await timed(command, args, env);
     seconds.push(result.seconds);
+    cpu.push(result.cpu);
     exitCode = result.code;
   }
-  const row = `| \`${label}\` | ${summary(seconds)} | exit ${exitCode} |`;
+  const row = `| \`${label}\` | ${summary(seconds)} | ${cpuSummary(cpu)} | exit ${exitCode} |`;
   rows.push(row);
   console.log(row);
 }
@@ -68,18 +114,21 @@ async function benchInProcess(label: string, once: () => Promise<void>) {
     await once();
     seconds.push((performance.now() - started) / 1000);
   }
-  const row = `| ${label} | ${summary(seconds)} | |`;
+  const row = `| ${label} | ${summary(seconds)} | | | |`;
   rows.push(row);
   console.log(row);
 }
 
 console.log(
-  `bench:loop — ${runs} runs each, ${os.cpus().length} CPUs, load average ${os
+  `bench:loop — ${runs} runs each, ${cores} CPUs, load average ${os
     .loadavg()
     .map((n) => n.toFixed(2))
     .join(" ")}, Node ${process.version}\n`,
 );
-console.log("| command | median | min–max | |\n| --- | --- | --- | --- |");
+console.log(
+  `| command | median | min–max | CPU | CPU ÷ ${cores} cores (least possible wall time) | |\n` +
+    "| --- | --- | --- | --- | --- | --- |",
+);
 // One warm-up run, not counted: the first run after a checkout fills the OS's file cache.
 await timed("npm", ["test", "--", labs[0]?.slice(0, 5) ?? "lab01"]);
 for (const lab of labs) {
@@ -117,6 +166,6 @@ console.log(
   `\nload average at the end: ${os
     .loadavg()
     .map((n) => n.toFixed(2))
-    .join(" ")} (above ${os.cpus().length}, the figures are inflated by other work)`,
+    .join(" ")} (above ${cores}, the figures are inflated by other work)`,
 );
 console.log(`(rerun: npm run bench:loop -- --runs ${runs} --labs ${labNumbers.join(",")})`);
