@@ -8,10 +8,11 @@
 // workers, Chromium, Vite, the lab servers, nginx, Redis) and the floor that sets: with N
 // cores, no scheduling can finish a command in less than its CPU time divided by N.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { childrenCpuSeconds } from "../tools/cpu-time.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -28,24 +29,6 @@ const labs = readdirSync(path.join(root, "labs")).filter((name) =>
 );
 
 const cores = os.cpus().length;
-
-/**
- * CPU seconds used so far by this process's finished children and their own finished
- * children: the kernel adds a process's time to its parent's when the parent reaps it
- * (cutime + cstime in /proc/self/stat, in ticks of 1/100 s). Undefined off Linux.
- * A process nobody waited for is missing, so the figure is a lower bound.
- */
-function childrenCpuSeconds(): number | undefined {
-  try {
-    const stat = readFileSync("/proc/self/stat", "utf8");
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // cutime and cstime are fields 16 and 17 of the whole line, 14 and 15 here (from 1).
-    return (Number(fields[13]) + Number(fields[14])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Run a command to its end; resolve to its wall time and CPU time in seconds.

@@ -8,8 +8,10 @@
 // Tools run as `node <their script>` (no npx, no shell), so this works on Windows too.
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { childrenCpuSeconds } from "../tools/cpu-time.ts";
 import { labNames, usesNginxOrRedis } from "../tools/curriculum.ts";
 import { checkCarryForward, checkHints } from "../tools/curriculum-checks.ts";
 import { eachConcurrently, runVitest } from "../tools/vitest-run.ts";
@@ -158,6 +160,14 @@ for (const lab of labs) {
 
 const passed = checks.filter((check) => check.ok).length;
 const failed = checks.length - passed;
-console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
+// The CPU it took says how short verify could be here: no schedule beats CPU ÷ cores.
+const cpu = childrenCpuSeconds();
+const cores = os.cpus().length;
+console.log(
+  `\n(${((performance.now() - started) / 1000).toFixed(1)} s` +
+    (cpu === undefined
+      ? ")"
+      : `; CPU ${cpu.toFixed(0)} s, so at least ${(cpu / cores).toFixed(0)} s on ${cores} cores)`),
+);
 console.log(`verify: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
