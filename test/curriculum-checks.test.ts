@@ -1,9 +1,11 @@
 // verify's curriculum guards, on a throwaway copy of labs 03 and 04 (and lab 02's solution): they pass on the real
 // thing, and they catch a missing hint and a fix that did not travel forward.
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { starterTodosOf } from "../tools/curriculum.ts";
 import { checkCarryForward, checkHints } from "../tools/curriculum-checks.ts";
 import { onCleanup, repoRoot } from "./helpers/index.ts";
 
@@ -74,5 +76,46 @@ describe("verify's curriculum guards", () => {
         `labs/${labs[1]}/event-history.ts differs from solutions/${labs[0]}/event-history.ts in 1 place(s) with no TODO`,
       ),
     ]);
+  });
+});
+
+describe("the student loop's TODO list, when a student deletes TODO comments", () => {
+  const lab = labs[0] ?? "";
+  const server = (root: string) => path.join(root, "labs", lab, "server.ts");
+  const deleteTodo1 = (text: string) => text.replace(/^.*\/\/ TODO 1:.*\n/m, "");
+  const git = (root: string, ...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=student", "-c", "user.email=s@example.com", ...args], {
+      cwd: root,
+      stdio: "ignore",
+    });
+
+  test("a deleted comment's TODO keeps its place, text and line from git's last commit", () => {
+    const root = copyOfLabs03And04();
+    const before = starterTodosOf(lab, root);
+    git(root, "init", "-q");
+    git(root, "add", "-A");
+    git(root, "commit", "-qm", "the starter");
+    edit(server(root), deleteTodo1);
+
+    const after = starterTodosOf(lab, root);
+    expect(before.map((todo) => todo.number)).toEqual([1, 2, 3, 4, 5]);
+    expect(after.map((todo) => todo.number)).toEqual([1, 2, 3, 4, 5]);
+    // TODO 1 where it was; the others where they are now (a line higher in server.ts).
+    expect(after[0]).toEqual(before[0]);
+    expect(after[1]).toEqual({ ...before[1], line: (before[1]?.line ?? 0) - 1 });
+  });
+
+  test("with the deletion committed too, the TODO stays on the list with its README step", () => {
+    const root = copyOfLabs03And04();
+    edit(server(root), deleteTodo1);
+
+    const todos = starterTodosOf(lab, root);
+    expect(todos.map((todo) => todo.number)).toEqual([1, 2, 3, 4, 5]);
+    expect(todos[0]).toEqual({
+      number: 1,
+      text: "give every frame its `id:`.",
+      file: "server.ts",
+      line: 0,
+    });
   });
 });

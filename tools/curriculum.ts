@@ -1,6 +1,7 @@
 // What the repository says about its labs, read from the files themselves: the numbered
 // `TODO n:` markers in a starter, the hints in its README, the lab it starts from.
 // Used by the focused test reporter, by verify's guards and by the student commands.
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -83,10 +84,18 @@ const todoMarker = /(?:\/\/|#|<!--|\/\*|\*)\s*TODO (\d+):\s*(.*?)\s*(?:-->|\*\/)
 
 /** The numbered TODOs of a lab folder (the starter), by number; the first marker of a number wins. */
 export function todosOf(labDir: string): Todo[] {
+  return todosIn(
+    labFiles(labDir)
+      .filter((file) => file !== "README.md")
+      .map((file) => ({ file, text: readFileSync(path.join(labDir, file), "utf8") })),
+  );
+}
+
+/** The `TODO n:` markers in some files' texts, by number; the first marker of a number wins. */
+function todosIn(files: { file: string; text: string }[]): Todo[] {
   const todos = new Map<number, Todo>();
-  for (const file of labFiles(labDir)) {
-    if (file === "README.md") continue;
-    const lines = readFileSync(path.join(labDir, file), "utf8").split(/\r?\n/);
+  for (const { file, text: content } of files) {
+    const lines = content.split(/\r?\n/);
     lines.forEach((text, index) => {
       const match = text.match(todoMarker);
       if (!match) return;
@@ -103,6 +112,65 @@ export function todosOf(labDir: string): Todo[] {
     });
   }
   return [...todos.values()].sort((a, b) => a.number - b.number);
+}
+
+/**
+ * A lab's TODOs as its starter gave them, for the student loop's checklist. Students delete a
+ * `TODO n:` comment once they have done it, and the TODO must stay on the list (done or not).
+ * So: the markers still in labs/<lab>/; for a TODO the README's hints name whose marker is gone,
+ * the marker in git's last commit of the starter (its text and where it was); failing that
+ * (the student committed the deletion, or there is no git), the hint's own title.
+ */
+export function starterTodosOf(lab: string, root = repoRoot): Todo[] {
+  const labDir = path.join(root, "labs", lab);
+  const todos = new Map(todosOf(labDir).map((todo) => [todo.number, todo]));
+  const hints = hintsOf(readmeOf(lab, "labs", root));
+  const gone = [...new Set(hints.flatMap((hint) => hint.numbers))].filter((n) => !todos.has(n));
+  if (gone.length === 0) return [...todos.values()];
+  const committed = committedTodosOf(labDir);
+  const readme = readmeOf(lab, "labs", root);
+  for (const number of gone) {
+    todos.set(
+      number,
+      committed.find((todo) => todo.number === number) ?? {
+        number,
+        ...readmeStepOf(readme, number),
+        line: 0,
+      },
+    );
+  }
+  return [...todos.values()].sort((a, b) => a.number - b.number);
+}
+
+/**
+ * What a README's list of steps says of TODO n: `1. **TODO 1** (\`server.ts\`) — give every
+ * frame its id.` → the sentence, and the file when the step names one.
+ */
+function readmeStepOf(readme: string, number: number): { text: string; file: string } {
+  const step =
+    readme.match(new RegExp(`^\\s*\\d+\\.\\s+\\*\\*TODO ${number}\\*\\*(.*)$`, "m"))?.[1] ?? "";
+  return {
+    text: step.replace(/^[^—]*—\s*/, "").trim() || `TODO ${number} in the README`,
+    file: step.match(/^\s*\(`([\w./-]+\.\w+)`/)?.[1] ?? "",
+  };
+}
+
+/** The TODO markers of a lab folder as git's last commit has them; [] without git. */
+function committedTodosOf(labDir: string): Todo[] {
+  const git = (args: string[]) =>
+    execFileSync("git", args, {
+      cwd: labDir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+  try {
+    const files = git(["ls-tree", "-r", "--name-only", "HEAD", "."])
+      .split("\n")
+      .filter((file) => file !== "" && file !== "README.md");
+    return todosIn(files.map((file) => ({ file, text: git(["show", `HEAD:./${file}`]) })));
+  } catch {
+    return [];
+  }
 }
 
 export interface Hint {

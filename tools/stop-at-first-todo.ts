@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Reporter, TestCase, TestModule, TestSpecification, Vitest } from "vitest/node";
 import { BaseSequencer } from "vitest/node";
-import { repoRoot, todoOfFailure, todosInTitle, todosOf } from "./curriculum.ts";
+import { starterTodosOf, todoOfFailure, todosInTitle } from "./curriculum.ts";
 
 /** What vitest says about a test it stopped because the run was cancelled. */
 export const cancelledMessage = "The test run was aborted";
@@ -28,7 +28,7 @@ export class StopAtFirstTodo implements Reporter {
 
   constructor(lab: string) {
     this.labId = lab.slice(0, "labNN".length);
-    this.firstTodo = todosOf(path.join(repoRoot, "labs", lab))[0]?.number;
+    this.firstTodo = starterTodosOf(lab)[0]?.number;
   }
 
   onInit(vitest: Vitest) {
