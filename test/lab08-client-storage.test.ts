@@ -58,9 +58,17 @@ async function openStream(
 const idsOf = (events: { id?: string }[]) => events.map((event) => event.id);
 
 describe("lab08 — where a page resumes", () => {
-  test("a page with nothing stored gets every held item, in order, as `news` events with ids", async () => {
+  test("TODO 1 · a page with nothing stored gets every held item, in order, as `news` events with ids", async () => {
     const { url } = await newsServer(3, { retryMs: 1234 });
-    const { status, headers, retries, events } = await openStream(url, { count: 3 });
+    const { status, headers, retries, events } = await openStream(url, {
+      count: 3,
+      wrongStart: (first) => first.event === "reset",
+    });
+    const reset = events.find((event) => event.event === "reset");
+    expect(
+      reset,
+      `lab08 TODO 1: with no Last-Event-ID header and no ?lastEventId= the resume id is undefined (a page with nothing stored), but the server answered a reset: ${reset?.data}`,
+    ).toBeUndefined();
     expect(status).toBe(200);
     expect(headers["content-type"]).toMatch(/^text\/event-stream/);
     expect(headers["cache-control"]).toBe("no-cache");

@@ -64,8 +64,9 @@ function frameOf(event: StoredEvent): string {
  * header wins: a reconnect reuses the page's first URL, whose query id is out of date by then.
  */
 export function resumeIdOf(req: express.Request): string | undefined {
-  // TODO 1: when the header is missing or empty, return the query's id instead: String(req.query.lastEventId)
-  // (a repeated `?lastEventId=1&lastEventId=2` arrives as an array, which String() makes the malformed "1,2").
+  // TODO 1: when the header is missing or empty, return the query's id instead: String(req.query.lastEventId),
+  // but only if there is one (with neither, return undefined: String(undefined) is the malformed id "undefined").
+  // A repeated `?lastEventId=1&lastEventId=2` arrives as an array, which String() makes the malformed "1,2".
   return req.get("Last-Event-ID");
 }
 // #endregion
