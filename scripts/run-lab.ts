@@ -107,6 +107,7 @@ async function startBehindNginx(template: string, port: number) {
     try {
       nginx = await launchNginx(template, vars, { port });
       console.log(`  nginx   ${nginx.url}${endpoint}   (${path.relative(root, template)})`);
+      console.log(`          its access log: ${nginx.accessLogPath}`);
     } catch (error) {
       console.error(`nginx did not start: ${(error as Error).message}`);
     }

@@ -28,6 +28,8 @@ export interface RunningNginx {
   errorLog(): string;
   /** The access log so far (`access.log` in nginx's prefix, where a template's relative path goes too). */
   accessLog(): string;
+  /** Where that log is, for a person to `tail -f` (npm run lab prints it). */
+  accessLogPath: string;
   /** Stop nginx (SIGTERM: close every connection now) and wait until it has exited. */
   stop(): Promise<void>;
 }
@@ -222,6 +224,7 @@ export async function launchNginx(
         config,
         errorLog: () => `nginx error log:\n${errorLogText()}`,
         accessLog: () => readLog(path.join(prefix, "access.log")),
+        accessLogPath: path.join(prefix, "access.log"),
         stop,
       };
     }
