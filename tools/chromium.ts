@@ -4,8 +4,19 @@ import { findProgram } from "./find-program.ts";
 /**
  * Where a real Chromium or Chrome lives. We never download a browser: the one the
  * student already has is the one their page must work in.
- * CHROME_PATH wins; then Debian/Ubuntu's package; then the usual macOS apps.
+ * CHROME_PATH wins; then Debian/Ubuntu's package; then the usual macOS apps; then Chrome, or
+ * the Edge every Windows has (Chromium inside), where their installers put them.
  */
+const windowsPrograms = [
+  process.env.ProgramFiles,
+  process.env["ProgramFiles(x86)"],
+  process.env.LOCALAPPDATA,
+]
+  .filter((dir): dir is string => dir !== undefined)
+  .flatMap((dir) => [
+    `${dir}\\Google\\Chrome\\Application\\chrome.exe`,
+    `${dir}\\Microsoft\\Edge\\Application\\msedge.exe`,
+  ]);
 const knownPaths = [
   "/usr/bin/chromium",
   "/usr/bin/chromium-browser",
@@ -13,6 +24,7 @@ const knownPaths = [
   "/usr/bin/google-chrome-stable",
   "/Applications/Chromium.app/Contents/MacOS/Chromium",
   "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+  ...windowsPrograms,
 ];
 
 export function findChromium(): string {
@@ -23,7 +35,8 @@ export function findChromium(): string {
     installHint:
       "No Chromium found for the browser tests. Install one:\n" +
       "  Debian/Ubuntu: sudo apt-get install -y chromium\n" +
-      "  macOS:         brew install --cask chromium   (or install Google Chrome)\n" +
+      "  macOS:         install Google Chrome (or brew install --cask chromium)\n" +
+      "  Windows:       Edge or Google Chrome is found where it is installed\n" +
       "or point CHROME_PATH at a Chromium or Chrome binary.",
   });
 }
