@@ -86,7 +86,7 @@ export function createApp(options: Options) {
   });
 
   app.get("/stream", (req, res) => {
-    // 204 is the one answer that tells EventSource to stop for good, without an error.
+    // 204: stop for good, no body (any non-200 stops it too). EventSource turns CLOSED and fires error.
     if (ended) {
       res.status(204).end();
       return;
