@@ -95,6 +95,7 @@ export function createApp(options: Options) {
     res.setHeader("Cache-Control", "no-cache");
     // TODO 1: send `X-Accel-Buffering: no`. nginx buffers responses by default, so events sit
     // in nginx until a buffer fills; this header turns buffering off for this response.
+
     // HEAD asks for the headers only: answer them and end, without counting a client.
     if (req.method === "HEAD") {
       res.flushHeaders();
