@@ -15,6 +15,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { repoRoot } from "./curriculum.ts";
 import { findProgram } from "./find-program.ts";
 import { acceptsConnections, freePort } from "./free-port.ts";
+import { stopWithThisProcess } from "./stop-with-this-process.ts";
 import { createSelfSignedCert, type SelfSignedCert } from "./tls-cert.ts";
 
 export interface RunningNginx {
@@ -24,7 +25,7 @@ export interface RunningNginx {
   pid: number;
   /** The config nginx was given, after rendering, for failure messages. */
   config: string;
-  /** nginx's error log so far: put it in an assertion message when a proxied request misbehaves. */
+  /** nginx's warnings and errors so far: put them in an assertion message when a proxied request misbehaves. */
   errorLog(): string;
   /** The access log so far (`access.log` in nginx's prefix, where a template's relative path goes too). */
   accessLog(): string;
@@ -188,6 +189,7 @@ export async function launchNginx(
     });
     let output = "";
     const child: ChildProcess = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    stopWithThisProcess(child);
     child.stdout?.on("data", (bytes: Buffer) => {
       output += bytes.toString();
     });
@@ -222,7 +224,13 @@ export async function launchNginx(
         port,
         pid: child.pid ?? 0,
         config,
-        errorLog: () => `nginx error log:\n${errorLogText()}`,
+        // For failure messages: warnings and worse. nginx logs at info level (a client that
+        // went away), and its start-up notices would push the test's own words out of sight.
+        errorLog: () =>
+          `nginx error log (warn and worse):\n${errorLogText()
+            .split("\n")
+            .filter((line) => !/\[(notice|info|debug)\]/.test(line))
+            .join("\n")}`,
         accessLog: () => readLog(path.join(prefix, "access.log")),
         accessLogPath: path.join(prefix, "access.log"),
         stop,

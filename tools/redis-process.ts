@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { findProgram } from "./find-program.ts";
+import { stopWithThisProcess } from "./stop-with-this-process.ts";
 
 export interface RunningRedis {
   /** redis://127.0.0.1:PORT, for createClient({ url }). */
@@ -55,6 +56,7 @@ export async function launchRedis(
     // appendonly: every write goes to a log replayed on start. save "": no RDB snapshots.
     args.push("--appendonly", "yes", "--save", "", "--daemonize", "no");
     const started = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    stopWithThisProcess(started);
     child = started;
     started.stdout?.on("data", (bytes: Buffer) => {
       output += bytes.toString();

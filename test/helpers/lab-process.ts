@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { acceptsConnections, freePort } from "../../tools/free-port.ts";
+import { stopWithThisProcess } from "../../tools/stop-with-this-process.ts";
 import { onCleanup } from "./cleanup.ts";
 import { labFile, repoRoot, track } from "./track.ts";
 import { delay } from "./wait-for.ts";
@@ -42,6 +43,8 @@ export async function startLabProcess(
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+  // SIGKILL: SIGTERM would start a lab's graceful shutdown, which may wait for its streams.
+  stopWithThisProcess(child, "SIGKILL");
   let output = "";
   child.stdout?.on("data", (bytes: Buffer) => {
     output += bytes.toString();
