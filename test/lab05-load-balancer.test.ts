@@ -364,7 +364,9 @@ describe("lab05 — graceful shutdown", () => {
     const response = await stream;
     expect(
       tookMs,
-      `lab05 TODO 5: after SIGTERM the process took ${Math.round(tookMs)} ms to exit with a stream open. ${instance.output()}`,
+      `lab05 TODO 5: after SIGTERM the process took ${Math.round(tookMs)} ms to exit with a stream open. ` +
+        "End every stream (endStreams()), then close the keep-alive connections they leave " +
+        `idle (server.closeIdleConnections()): server.close() waits for both. ${instance.output()}`,
     ).toBeLessThan(2000);
     expect(response.status, "the stream had opened before the signal").toBe(200);
   });
