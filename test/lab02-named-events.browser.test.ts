@@ -52,13 +52,14 @@ describe("lab02 — the page in Chromium", () => {
       timeoutMs: 3000,
       describe: () => page.describeErrors(),
     });
+    // First the HTML check: innerHTML would also change the line's text, and this says why.
+    expect(
+      await page.page.locator("#signups b").count(),
+      "lab02 TODO 5: the name must be shown as text (textContent), never parsed as HTML (innerHTML)",
+    ).toBe(0);
     expect(await page.textsOf("#signups li"), "lab02 TODO 5: one line per signup").toEqual([
       `${name} signed up`,
     ]);
-    expect(
-      await page.page.locator("#signups b").count(),
-      "the name must be shown as text (textContent), never parsed as HTML",
-    ).toBe(0);
 
     // A few more ticks, then the message list must hold ticks only.
     const ticksSoFar = (await page.textsOf("#messages li")).length;

@@ -47,7 +47,14 @@ async function redisBroker(url: string, options: Record<string, unknown> = {}): 
     retryMs: 20,
     ...options,
   });
-  onCleanup(() => broker.close());
+  onCleanup(() =>
+    broker.close().catch((error: Error) => {
+      // close() ends the reader, so a read loop blocked in XREAD gets an error: it must catch it.
+      throw new Error(
+        `lab06 TODO 4: close() failed with "${error.message}": the read loop must catch what XREAD throws (Redis away, or the reader closed) and stop once closed`,
+      );
+    }),
+  );
   return broker;
 }
 

@@ -36,7 +36,8 @@ export class EventHistory {
     // TODO 3: the client saw everything up to `lastEventId`: return
     // { kind: "replay", events } with the held events whose id is greater, oldest first.
 
-    // TODO 4: some ids cannot be resumed from. Return { kind: "reset", reason, events: [...this.events] }:
+    // TODO 4: some ids cannot be resumed from: check for them first, above TODO 3's return.
+    // Return { kind: "reset", reason, events: [...this.events] }:
     //   - reason "malformed id" if it is not a whole number (test it with `wellFormedId`);
     //   - reason "unknown id" if it is greater than this.lastId (we never gave it out);
     //   - reason "too old" if events after it were already dropped (it is below the oldest held id - 1).

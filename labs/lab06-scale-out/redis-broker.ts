@@ -91,13 +91,19 @@ export async function createRedisBroker(options: RedisBrokerOptions): Promise<Br
   async function readLoop() {
     let lastSeen: string | undefined;
     while (!closed) {
-      // TODO 3: read live events: XREAD BLOCK options.blockMs COUNT 500 on the `reader`
-      // connection, after lastSeen (start from newestId()); give each entry (toEvent) to every
-      // listener and move lastSeen on to its id.
-      // TODO 4: when Redis is away the read rejects: wait options.retryMs (pause) and go on
-      // from the same lastSeen, so nothing published meanwhile is lost.
-      void [lastSeen, toEvent, newestId];
-      await pause(options.blockMs);
+      try {
+        // TODO 3: read live events: XREAD BLOCK options.blockMs COUNT 500 on the `reader`
+        // connection, after lastSeen (start from newestId()); give each entry (toEvent) to every
+        // listener and move lastSeen on to its id.
+        void [lastSeen, toEvent, newestId];
+        await pause(options.blockMs);
+      } catch (error) {
+        // close() ends the reader, so a read blocked in XREAD rejects: that is the way out.
+        if (closed) return;
+        // TODO 4: when Redis is away the read rejects: wait options.retryMs (pause) and go on
+        // from the same lastSeen, so nothing published meanwhile is lost.
+        throw error;
+      }
     }
   }
   const loop = readLoop();
