@@ -78,6 +78,8 @@ export interface Todo {
   /** Relative to the lab folder, e.g. "server.ts". */
   file: string;
   line: number;
+  /** The student deleted its comment: `line` is where it was in the starter (0: unknown). */
+  commentGone?: boolean;
 }
 
 const todoMarker = /(?:\/\/|#|<!--|\/\*|\*)\s*TODO (\d+):\s*(.*?)\s*(?:-->|\*\/)?$/;
@@ -130,13 +132,12 @@ export function starterTodosOf(lab: string, root = repoRoot): Todo[] {
   const committed = committedTodosOf(labDir);
   const readme = readmeOf(lab, "labs", root);
   for (const number of gone) {
+    const before = committed.find((todo) => todo.number === number);
     todos.set(
       number,
-      committed.find((todo) => todo.number === number) ?? {
-        number,
-        ...readmeStepOf(readme, number),
-        line: 0,
-      },
+      before
+        ? { ...before, commentGone: true }
+        : { number, ...readmeStepOf(readme, number), line: 0, commentGone: true },
     );
   }
   return [...todos.values()].sort((a, b) => a.number - b.number);

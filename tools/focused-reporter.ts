@@ -205,7 +205,11 @@ function describeFailure(lab: string, track: string, todo: Todo, failures: Failu
   const hint = hintsOf(readmeOf(lab)).find((h) => h.numbers.includes(todo.number));
   const lines = [
     `${red(bold(`Next: TODO ${todo.number}`))}  in ${track}/${lab}/${
-      todo.line > 0 ? `${todo.file}:${todo.line}` : `${todo.file} (its TODO comment is gone)`
+      !todo.commentGone
+        ? `${todo.file}:${todo.line}`
+        : todo.line > 0
+          ? `${todo.file}:${todo.line} (where its TODO comment was)`
+          : `${todo.file} (its TODO comment is gone)`
     }`,
     ...wrap(todo.text, 96).map((line) => `  ${line}`),
     "",
