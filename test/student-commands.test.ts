@@ -157,7 +157,9 @@ describe("doctor", () => {
   });
 });
 
-describe("npm test -- labNN (the loop)", () => {
+// Each test runs a whole nested `npm test -- lab01` (vitest, and for the second one Chromium):
+// about 3 s and 8 s alone, several times that beside verify's other stream on 2 cores.
+describe("npm test -- labNN (the loop)", { timeout: 60_000 }, () => {
   /** A copy of lab 01's starter inside the repository, where its imports find node_modules. */
   function starterCopy(): string {
     const trackDir = mkdtempSync(path.join(repoRoot, ".workshop", "loop-"));
