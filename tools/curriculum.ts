@@ -121,16 +121,16 @@ function todosIn(files: { file: string; text: string }[]): Todo[] {
  * `TODO n:` comment once they have done it, and the TODO must stay on the list (done or not).
  * So: the markers still in labs/<lab>/; for a TODO the README's hints name whose marker is gone,
  * the marker in git's last commit of the starter (its text and where it was); failing that
- * (the student committed the deletion, or there is no git), the hint's own title.
+ * (the student committed the deletion, or there is no git), the README's step for it.
  */
 export function starterTodosOf(lab: string, root = repoRoot): Todo[] {
   const labDir = path.join(root, "labs", lab);
   const todos = new Map(todosOf(labDir).map((todo) => [todo.number, todo]));
-  const hints = hintsOf(readmeOf(lab, "labs", root));
-  const gone = [...new Set(hints.flatMap((hint) => hint.numbers))].filter((n) => !todos.has(n));
+  const readme = readmeOf(lab, "labs", root);
+  const hinted = hintsOf(readme).flatMap((hint) => hint.numbers);
+  const gone = [...new Set(hinted)].filter((n) => !todos.has(n));
   if (gone.length === 0) return [...todos.values()];
   const committed = committedTodosOf(labDir);
-  const readme = readmeOf(lab, "labs", root);
   for (const number of gone) {
     const before = committed.find((todo) => todo.number === number);
     todos.set(
